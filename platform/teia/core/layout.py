@@ -1,0 +1,78 @@
+"""What the base layout shows: the scope switcher, navigation by role, unread count."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from teia.accounts.models import Role
+from teia.core.scope import current_roles, memberships
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    key: str
+    slug: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def scope_choices() -> list[ScopeChoice]:
+    """Each council or consortium the user works in, once, in membership order."""
+    seen: dict[str, ScopeChoice] = {}
+    for m in memberships():
+        if m.tenant is not None:
+            key = f"t/{m.tenant.slug}"
+            choice = ScopeChoice(key, m.tenant.slug, m.tenant.name,
+                                 url_for("tenants.home", tenant=m.tenant.slug))
+        else:
+            assert m.consortium is not None
+            key = f"c/{m.consortium.slug}"
+            choice = ScopeChoice(key, m.consortium.slug, m.consortium.name,
+                                 url_for("tenants.consortium_home", consortium=m.consortium.slug))
+        seen.setdefault(key, choice)
+    return list(seen.values())
+
+
+def _nav() -> list[NavItem]:
+    items: list[tuple[str, str]] = []
+    roles = current_roles()
+    if g.get("tenant") is not None:
+        items.append((_("Início"), url_for("tenants.home")))
+        if Role.TENANT_ADMIN in roles:
+            items.append((_("Utilizadores"), url_for("accounts.users")))
+            items.append((_("Auditoria"), url_for("audit.tenant_log")))
+    elif g.get("consortium") is not None:
+        items.append((_("Início"), url_for("tenants.consortium_home")))
+    if current_user.is_platform_admin:
+        items.append((_("Plataforma"), url_for("tenants.platform_admin")))
+    return [NavItem(label, url, request.path == url) for label, url in items]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _layout() -> dict[str, Any]:
+        lang = str(get_locale() or "pt_PT").replace("_", "-")
+        if not current_user.is_authenticated:
+            return {"html_lang": lang, "layout_scopes": [], "layout_nav": [], "layout_unread": 0}
+        from teia.core.db import db
+        from teia.notifications.services import unread_count
+
+        return {
+            "html_lang": lang,
+            "layout_scopes": scope_choices(),
+            "layout_nav": _nav(),
+            "layout_unread": unread_count(db.session, current_user.id),
+        }

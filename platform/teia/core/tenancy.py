@@ -1,0 +1,160 @@
+"""The tenant in scope, and the two layers that keep every query inside it.
+
+1. ORM: a ``do_orm_execute`` hook adds ``tenant_id = :current`` to every query of a
+   :class:`TenantScoped` model (joins, relationship loads and bulk UPDATE/DELETE included).
+   A query of such a model with no tenant in scope raises :class:`NoTenantInScope`.
+2. PostgreSQL: every transaction carries ``teia.tenant_id`` (``set_config(..., true)``, i.e.
+   SET LOCAL); row-level security policies compare each row to it, so raw SQL and anything
+   the ORM layer misses still see one tenant only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, ClassVar
+
+from sqlalchemy import Engine, ForeignKey, event
+from sqlalchemy.orm import (
+    Mapped,
+    ORMExecuteState,
+    Session,
+    declared_attr,
+    mapped_column,
+    with_loader_criteria,
+)
+
+_current_tenant: ContextVar[int | None] = ContextVar("teia_tenant", default=None)
+
+RLS_SETTING = "teia.tenant_id"
+_RLS_CACHE_KEY = "teia_rls_tenant"
+_UNSET = object()
+
+
+class NoTenantInScope(RuntimeError):
+    """A tenant-owned model was queried with no tenant in scope: a bug, never a default."""
+
+
+class TenantScoped:
+    """Mixin for rows a council owns. ``tenant_id`` is required and always filtered."""
+
+    tenant_optional: ClassVar[bool] = False
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+
+
+class TenantOptional(TenantScoped):
+    """Rows that belong to a tenant or to the platform (audit events of a login, say).
+
+    In a tenant's scope only that tenant's rows are visible; outside any tenant only the
+    platform's rows (``tenant_id IS NULL``).
+    """
+
+    tenant_optional: ClassVar[bool] = True
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+
+
+def current_tenant_id() -> int | None:
+    return _current_tenant.get()
+
+
+def require_tenant_id() -> int:
+    tenant_id = _current_tenant.get()
+    if tenant_id is None:
+        raise NoTenantInScope("no tenant in scope")
+    return tenant_id
+
+
+@contextmanager
+def tenant_scope(tenant_id: int | None) -> Iterator[None]:
+    """Run the block with ``tenant_id`` in scope (``None``: the platform, outside any tenant)."""
+    token = _current_tenant.set(tenant_id)
+    try:
+        yield
+    finally:
+        _current_tenant.reset(token)
+
+
+def enter_tenant(tenant_id: int | None) -> object:
+    """Set the scope for the rest of a request; give the token back to :func:`leave_tenant`."""
+    return _current_tenant.set(tenant_id)
+
+
+def leave_tenant(token: Any) -> None:
+    _current_tenant.reset(token)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # carried over from the parent statement's options
+    tenant_id = _current_tenant.get()
+    if tenant_id is None:
+        if any(
+            issubclass(m.class_, TenantScoped) and not m.class_.tenant_optional
+            for m in state.all_mappers
+        ):
+            raise NoTenantInScope(f"query of tenant-owned data with no tenant: {state.statement}")
+        # Platform rows of optional models; nothing at all of a required model reached
+        # through a join (its tenant_id is never NULL), so a missed case fails closed.
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
+            )
+        )
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
+    """New tenant-owned rows take the tenant in scope; a row for another tenant is refused."""
+    tenant_id = _current_tenant.get()
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None and not obj.tenant_optional:
+                raise NoTenantInScope(f"new {type(obj).__name__} with no tenant in scope")
+            obj.tenant_id = tenant_id
+        elif tenant_id is not None and obj.tenant_id != tenant_id:
+            raise NoTenantInScope(
+                f"new {type(obj).__name__} for tenant {obj.tenant_id} inside tenant {tenant_id}"
+            )
+
+
+def install_rls_setting(engine: Engine) -> None:
+    """Keep ``teia.tenant_id`` of each PostgreSQL transaction equal to the tenant in scope."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _sync(conn: Any, cursor: Any, _stmt: Any, _params: Any, _ctx: Any, _many: Any) -> None:
+        wanted = _current_tenant.get()
+        if conn.info.get(_RLS_CACHE_KEY, _UNSET) == wanted:
+            return
+        cursor.execute(
+            "SELECT set_config(%s, %s, true)", (RLS_SETTING, "" if wanted is None else str(wanted))
+        )
+        conn.info[_RLS_CACHE_KEY] = wanted
+
+    def _forget(conn: Any, *_args: Any) -> None:
+        conn.info.pop(_RLS_CACHE_KEY, None)
+
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(engine, name, _forget)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _forget_on_checkin(_dbapi: Any, record: Any) -> None:
+        if record is not None:
+            record.info.pop(_RLS_CACHE_KEY, None)
