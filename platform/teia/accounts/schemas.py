@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from teia.accounts.models import TENANT_ROLES, Role
@@ -20,6 +21,8 @@ ROLE_LABELS = {
     Role.PARTNER_PROFESSIONAL: _l("Profissional de entidade parceira"),
     Role.SHELTER_STAFF: _l("Equipa de acolhimento"),
 }
+
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r]) for r in TENANT_ROLES]
 
 _required = DataRequired(message=_l("Preencha este campo."))
 _email = Email(message=_l("Escreva um endereço de e-mail válido."))
@@ -79,11 +82,11 @@ class AcceptInvitationForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField(_l("Nome"), validators=[_required, Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[_required, _email, Length(max=254)])
-    role = SelectField(_l("Papel"), choices=[(r.value, ROLE_LABELS[r]) for r in TENANT_ROLES],
+    role = SelectField(_l("Papel"), choices=ROLE_CHOICES,
                        validators=[_required])
     organization = SelectField(_l("Organização"), coerce=int, validators=[_required])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Papel"), choices=[(r.value, ROLE_LABELS[r]) for r in TENANT_ROLES],
+    role = SelectField(_l("Papel"), choices=ROLE_CHOICES,
                        validators=[_required])

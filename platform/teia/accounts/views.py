@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from teia.accounts import services
 from teia.accounts.models import Role
@@ -144,6 +145,7 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
             except services.AccountError as exc:
                 form.form_errors.append(str(exc))
             else:
+                db.session.flush()  # write the council's rows while its scope is set
                 login_user(user)
                 flash(_("Bem-vindo/a à Teia."), "success")
                 return redirect(url_for("tenants.home", tenant=tenant.slug))
@@ -158,7 +160,8 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
 def _invite_form() -> InviteForm:
     form = InviteForm()
     form.organization.choices = [
-        (o.id, o.name) for o in services.tenant_organizations(db.session, current_tenant().id)
+        SelectChoice(o.id, o.name)
+        for o in services.tenant_organizations(db.session, current_tenant().id)
     ]
     return form
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -75,7 +77,28 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"platform admin: {user.email}")
 
 
+@click.command("dev")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+def dev_command(host: str, port: int) -> None:
+    """Laptop run: the web server, plus a Celery worker with beat on the embedded broker."""
+    if current_app.config["TEIA_SETTINGS"].production:
+        raise click.ClickException("use gunicorn and separate worker/beat in production")
+    root = Path(__file__).resolve().parents[3]
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--beat", "--pool=solo",
+         "--loglevel=INFO"],
+        cwd=root,
+    )
+    try:
+        current_app.run(host=host, port=port, use_reloader=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(dev_command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -20,14 +21,14 @@ _CODES = {
     500: "internal_error",
 }
 _TITLES = {
-    400: "Pedido inválido",
-    401: "Sessão necessária",
-    403: "Sem permissão",
-    404: "Página não encontrada",
-    405: "Operação não permitida",
-    413: "Ficheiro demasiado grande",
-    429: "Demasiadas tentativas",
-    500: "Erro interno",
+    400: _l("Pedido inválido"),
+    401: _l("Sessão necessária"),
+    403: _l("Sem permissão"),
+    404: _l("Página não encontrada"),
+    405: _l("Operação não permitida"),
+    413: _l("Ficheiro demasiado grande"),
+    429: _l("Demasiadas tentativas"),
+    500: _l("Erro interno"),
 }
 
 
@@ -51,7 +52,7 @@ def init_app(app: Flask) -> None:
 
 
 def _answer(status: int, message: str | None, code: str | None = None):  # type: ignore[no-untyped-def]
-    title = _(_TITLES.get(status, "Erro"))
+    title = str(_TITLES.get(status, _l("Erro")))
     if wants_json():
         body = {"error": code or _CODES.get(status, "error"), "status": status,
                 "message": message or title}

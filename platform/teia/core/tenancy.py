@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine, ForeignKey, event
+from sqlalchemy import Engine, ForeignKey, Table, event
+from sqlalchemy.sql import visitors
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -98,13 +99,11 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
         return  # carried over from the parent statement's options
     tenant_id = _current_tenant.get()
     if tenant_id is None:
-        if any(
-            issubclass(m.class_, TenantScoped) and not m.class_.tenant_optional
-            for m in state.all_mappers
-        ):
-            raise NoTenantInScope(f"query of tenant-owned data with no tenant: {state.statement}")
-        # Platform rows of optional models; nothing at all of a required model reached
-        # through a join (its tenant_id is never NULL), so a missed case fails closed.
+        touched = _required_tables_in(state)
+        if touched:
+            raise NoTenantInScope(f"query of tenant-owned {', '.join(sorted(touched))} with no tenant")
+        # Platform rows of optional models (and, should a case escape the check above,
+        # nothing of a required model: its tenant_id is never NULL).
         state.statement = state.statement.options(
             with_loader_criteria(
                 TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
@@ -118,20 +117,52 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     )
 
 
+def _required_tables_in(state: ORMExecuteState) -> set[str]:
+    """Names of required tenant-owned tables the statement reads or writes, joins included."""
+    required = _required_tables()
+    names = {
+        m.local_table.name for m in state.all_mappers if m.local_table.name in required
+    }
+    if state.is_select:
+        for from_ in state.statement.get_final_froms():
+            names.update(
+                t.name for t in visitors.iterate(from_)
+                if isinstance(t, Table) and t.name in required
+            )
+    return names
+
+
+def _required_tables() -> frozenset[str]:
+    found: set[str] = set()
+    pending: list[type] = [TenantScoped]
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        table = getattr(cls, "__table__", None)
+        if table is not None and not cls.tenant_optional:  # type: ignore[attr-defined]
+            found.add(table.name)
+    return frozenset(found)
+
+
+@event.listens_for(TenantScoped, "init", propagate=True)
+def _stamp_tenant(target: TenantScoped, _args: Any, kwargs: dict[str, Any]) -> None:
+    """A new tenant-owned row belongs to the tenant in scope when it is created."""
+    if "tenant_id" not in kwargs:
+        target.tenant_id = _current_tenant.get()  # type: ignore[assignment]
+
+
 @event.listens_for(Session, "before_flush")
-def _stamp_tenant(session: Session, _ctx: Any, _instances: Any) -> None:
-    """New tenant-owned rows take the tenant in scope; a row for another tenant is refused."""
+def _check_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    """Refuse to write a row into a scope other than its own (RLS WITH CHECK does too)."""
     tenant_id = _current_tenant.get()
     for obj in session.new:
         if not isinstance(obj, TenantScoped):
             continue
-        if obj.tenant_id is None:
-            if tenant_id is None and not obj.tenant_optional:
-                raise NoTenantInScope(f"new {type(obj).__name__} with no tenant in scope")
-            obj.tenant_id = tenant_id
-        elif tenant_id is not None and obj.tenant_id != tenant_id:
+        if obj.tenant_id is None and not obj.tenant_optional:
+            raise NoTenantInScope(f"new {type(obj).__name__} with no tenant")
+        if obj.tenant_id != tenant_id:
             raise NoTenantInScope(
-                f"new {type(obj).__name__} for tenant {obj.tenant_id} inside tenant {tenant_id}"
+                f"new {type(obj).__name__} of tenant {obj.tenant_id} written in scope {tenant_id}"
             )
 
 

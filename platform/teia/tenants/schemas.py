@@ -31,7 +31,10 @@ class HolidaySpec(_Strict):
         if not re.fullmatch(r"\d{2}-\d{2}", value):
             raise ValueError("expected a month and day as MM-DD, e.g. 06-13")
         month, day = (int(p) for p in value.split("-"))
-        date(2024, month, day)  # a leap year: 02-29 is a real (if rare) date
+        try:
+            date(2024, month, day)  # a leap year: 02-29 is a real (if rare) date
+        except ValueError:
+            raise ValueError(f"expected a real day of the year as MM-DD, got {value}") from None
         return value
 
     @model_validator(mode="after")

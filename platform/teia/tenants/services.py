@@ -86,7 +86,7 @@ def _parse_all(root: Path) -> _Parsed:
                 )
                 continue
             into.append(loaded)
-    _check_references(parsed, problems)
+    _check_references(root, parsed, problems)
     if problems:
         raise TenantDataError(problems)
     return parsed
@@ -112,21 +112,21 @@ def _load(path: Path, model: type[BaseModel], problems: list[FileProblem]) -> tu
     return spec, hashlib.sha256(raw).hexdigest()
 
 
-def _check_references(parsed: _Parsed, problems: list[FileProblem]) -> None:
-    slugs = {spec.slug for spec, _ in parsed.tenants}
+def _check_references(root: Path, parsed: _Parsed, problems: list[FileProblem]) -> None:
+    slugs = {path.parent.name for path in root.glob("*/tenant.yaml")}
     catalogs = [c.catalog for c, _ in parsed.catalogs]
     for spec, _ in parsed.consortia:
         for i, member in enumerate(spec.members):
             if member not in slugs:
                 problems.append(
                     FileProblem(
-                        Path(spec.slug, "consortium.yaml"),
+                        root / spec.slug / "consortium.yaml",
                         f"members.{i}",
                         f"'{member}' is not a council folder with a tenant.yaml",
                     )
                 )
     if len(set(catalogs)) != len(catalogs):
-        problems.append(FileProblem(Path("_catalogs"), "catalog", "each catalogue must be one file"))
+        problems.append(FileProblem(root / "_catalogs", "catalog", "each catalogue must be one file"))
 
 
 def _sync_catalog(session: Session, spec: CatalogFile, digest: str, report: SyncReport) -> None:
