@@ -22,7 +22,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,52 +45,64 @@ SAMPLE_SIZE = 100
 
 # --- fake Portuguese data ---------------------------------------------------------------
 
-PLACE_PREFIXES = [
-    "Vila Nova de", "Vila Real de", "São João de", "São Pedro do", "Santa Maria da",
-    "Castelo de", "Torre de", "Ponte da", "Vale de", "Monte", "Aldeia da", "Alvito de",
-    "Figueira de", "Oliveira de", "Ribeira de", "Sobral de", "Fonte da", "Póvoa de",
-]
-PLACE_BASES = [
-    "Almeida", "Alvor", "Sousa", "Lima", "Paiva", "Coura", "Cávado", "Mondego", "Vouga",
-    "Tâmega", "Sabor", "Zêzere", "Sado", "Mira", "Guadiana", "Arouca", "Basto", "Tua",
-    "Corgo", "Ceira", "Alva", "Dão", "Sorraia", "Tejo", "Nabão", "Ocreza", "Távora",
-]
-SAINTS = [
-    "São Pedro", "São Tiago", "Santa Maria", "São Miguel", "Santo António", "São João Baptista",
-    "Nossa Senhora da Conceição", "São Martinho", "Santa Luzia", "São Bartolomeu",
-    "São Salvador", "Santa Marinha", "São Vicente", "Santa Eulália",
-]
+
+def _names(joined: str) -> list[str]:
+    return joined.split("|")
+
+
+PLACE_PREFIXES = _names(
+    "Vila Nova de|Vila Real de|São João de|São Pedro do|Santa Maria da|Castelo de|"
+    "Torre de|Ponte da|Vale de|Monte|Aldeia da|Alvito de|Figueira de|Oliveira de|"
+    "Ribeira de|Sobral de|Fonte da|Póvoa de"
+)
+PLACE_BASES = _names(
+    "Almeida|Alvor|Sousa|Lima|Paiva|Coura|Cávado|Mondego|Vouga|Tâmega|Sabor|Zêzere|"
+    "Sado|Mira|Guadiana|Arouca|Basto|Tua|Corgo|Ceira|Alva|Dão|Sorraia|Tejo|Nabão|"
+    "Ocreza|Távora"
+)
+SAINTS = _names(
+    "São Pedro|São Tiago|Santa Maria|São Miguel|Santo António|São João Baptista|"
+    "Nossa Senhora da Conceição|São Martinho|Santa Luzia|São Bartolomeu|São Salvador|"
+    "Santa Marinha|São Vicente|Santa Eulália"
+)
 # (DTMN district code, district, NUTS III region)
 DISTRICTS = [
-    ("01", "Aveiro", "Região de Aveiro"), ("02", "Beja", "Baixo Alentejo"),
-    ("03", "Braga", "Cávado"), ("04", "Bragança", "Terras de Trás-os-Montes"),
-    ("05", "Castelo Branco", "Beira Baixa"), ("06", "Coimbra", "Região de Coimbra"),
-    ("07", "Évora", "Alentejo Central"), ("08", "Faro", "Algarve"),
-    ("09", "Guarda", "Beiras e Serra da Estrela"), ("10", "Leiria", "Região de Leiria"),
-    ("11", "Lisboa", "Grande Lisboa"), ("12", "Portalegre", "Alto Alentejo"),
-    ("13", "Porto", "Área Metropolitana do Porto"), ("14", "Santarém", "Lezíria do Tejo"),
-    ("15", "Setúbal", "Península de Setúbal"), ("16", "Viana do Castelo", "Alto Minho"),
-    ("17", "Vila Real", "Douro"), ("18", "Viseu", "Viseu Dão Lafões"),
+    ("01", "Aveiro", "Região de Aveiro"),
+    ("02", "Beja", "Baixo Alentejo"),
+    ("03", "Braga", "Cávado"),
+    ("04", "Bragança", "Terras de Trás-os-Montes"),
+    ("05", "Castelo Branco", "Beira Baixa"),
+    ("06", "Coimbra", "Região de Coimbra"),
+    ("07", "Évora", "Alentejo Central"),
+    ("08", "Faro", "Algarve"),
+    ("09", "Guarda", "Beiras e Serra da Estrela"),
+    ("10", "Leiria", "Região de Leiria"),
+    ("11", "Lisboa", "Grande Lisboa"),
+    ("12", "Portalegre", "Alto Alentejo"),
+    ("13", "Porto", "Área Metropolitana do Porto"),
+    ("14", "Santarém", "Lezíria do Tejo"),
+    ("15", "Setúbal", "Península de Setúbal"),
+    ("16", "Viana do Castelo", "Alto Minho"),
+    ("17", "Vila Real", "Douro"),
+    ("18", "Viseu", "Viseu Dão Lafões"),
 ]
-FIRST_NAMES = [
-    "Ana", "Maria", "Inês", "Beatriz", "Mariana", "Joana", "Sofia", "Catarina", "Rita",
-    "Carla", "Helena", "Teresa", "Marta", "Sara", "Filipa", "Leonor", "Matilde", "Patrícia",
-    "João", "José", "António", "Francisco", "Pedro", "Tiago", "Rui", "Luís", "Paulo",
-    "Miguel", "Nuno", "Ricardo", "Diogo", "Gonçalo", "Bruno", "Hugo", "Vasco", "Duarte",
-]
-SURNAMES = [
-    "Silva", "Santos", "Ferreira", "Pereira", "Oliveira", "Costa", "Rodrigues", "Martins",
-    "Jesus", "Sousa", "Fernandes", "Gonçalves", "Gomes", "Lopes", "Marques", "Alves",
-    "Almeida", "Ribeiro", "Pinto", "Carvalho", "Teixeira", "Moreira", "Correia", "Mendes",
-    "Nunes", "Soares", "Vieira", "Monteiro", "Cardoso", "Rocha", "Raposo", "Neves", "Coelho",
-    "Cruz", "Cunha", "Pires", "Ramos", "Reis", "Simões", "Antunes", "Matos", "Fonseca",
-]
-# (name pattern, catalogue type code, roles its people hold)
+FIRST_NAMES = _names(
+    "Ana|Maria|Inês|Beatriz|Mariana|Joana|Sofia|Catarina|Rita|Carla|Helena|Teresa|"
+    "Marta|Sara|Filipa|Leonor|Matilde|Patrícia|João|José|António|Francisco|Pedro|"
+    "Tiago|Rui|Luís|Paulo|Miguel|Nuno|Ricardo|Diogo|Gonçalo|Bruno|Hugo|Vasco|Duarte"
+)
+SURNAMES = _names(
+    "Silva|Santos|Ferreira|Pereira|Oliveira|Costa|Rodrigues|Martins|Jesus|Sousa|"
+    "Fernandes|Gonçalves|Gomes|Lopes|Marques|Alves|Almeida|Ribeiro|Pinto|Carvalho|"
+    "Teixeira|Moreira|Correia|Mendes|Nunes|Soares|Vieira|Monteiro|Cardoso|Rocha|"
+    "Raposo|Neves|Coelho|Cruz|Cunha|Pires|Ramos|Reis|Simões|Antunes|Matos|Fonseca"
+)
+# (name pattern, catalogue type code)
 PARTNER_KINDS = [
     ("Santa Casa da Misericórdia de {place}", "misericordia"),
     ("Centro de Saúde de {place} (UCSP)", "primary_health_care_unit"),
     ("Agrupamento de Escolas de {place}", "school"),
-    ("Segurança Social – Serviço Local de {place}", "social_security_service"),
+    ("Segurança Social \u2013 Serviço Local de {place}", "social_security_service"),
     ("Associação de Solidariedade Social de {place}", "private_social_solidarity_institution"),
     ("Casa de Acolhimento Temporário de {place}", "shelter_operator"),
     ("CPCJ de {place}", "child_protection_commission"),
@@ -158,12 +170,23 @@ def reset_database(url: URL) -> None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     env = {**os.environ, "TEIA_MIGRATION_DATABASE_URL": url.render_as_string(hide_password=False)}
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO_ROOT, env=env,
-                   check=True)
     subprocess.run(
-        ["psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", libpq_url(url),
-         "-f", str(REPO_ROOT / "infra" / "postgres" / "roles.sql")],
-        cwd=REPO_ROOT, check=True,
+        [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=REPO_ROOT, env=env, check=True
+    )
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-X",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            libpq_url(url),
+            "-f",
+            str(REPO_ROOT / "infra" / "postgres" / "roles.sql"),
+        ],
+        cwd=REPO_ROOT,
+        check=True,
     )
 
 
@@ -177,8 +200,15 @@ def set_tenant(conn: Connection, tenant_id: int | None) -> None:
 
 
 class Generator:
-    def __init__(self, conn: Connection, rng: random.Random, councils: int, users: int,
-                 spread: float, second_share: float) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        rng: random.Random,
+        councils: int,
+        users: int,
+        spread: float,
+        second_share: float,
+    ) -> None:
         self.conn = conn
         self.rng = rng
         self.councils = councils
@@ -215,29 +245,32 @@ class Generator:
             if name in names:
                 name = f"{name} {i // len(combos) + 1}"
             names.add(name)
-            code, district, region = DISTRICTS[(i * len(DISTRICTS)) // self.councils
-                                               % len(DISTRICTS)]
+            code, district, region = DISTRICTS[
+                (i * len(DISTRICTS)) // self.councils % len(DISTRICTS)
+            ]
             per_district[code] += 1
-            parishes = rng.sample(SAINTS, rng.randint(1, 4)) + [name.split()[-1]]
+            parishes = [*rng.sample(SAINTS, rng.randint(1, 4)), name.split()[-1]]
             if rng.random() < 0.4:
                 a, b = rng.sample(SAINTS, 2)
                 parishes.append(f"União das Freguesias de {a} e {b}")
-            rows.append({
-                "slug": f"bench-{i + 1:03d}",
-                "name": name,
-                "official_name": f"Município de {name}",
-                "country": "PT",
-                "locale": "pt_PT",
-                "official_code": f"{code}{per_district[code] % 100:02d}",
-                "district": district,
-                "region": region,
-                "timezone": "Europe/Lisbon",
-                "municipal_holiday": "06-13",
-                "municipal_holiday_name": "Dia de Santo António",
-                "parishes": sorted(set(parishes)),
-                "source_hash": "bench",
-                "active": True,
-            })
+            rows.append(
+                {
+                    "slug": f"bench-{i + 1:03d}",
+                    "name": name,
+                    "official_name": f"Município de {name}",
+                    "country": "PT",
+                    "locale": "pt_PT",
+                    "official_code": f"{code}{per_district[code] % 100:02d}",
+                    "district": district,
+                    "region": region,
+                    "timezone": "Europe/Lisbon",
+                    "municipal_holiday": "06-13",
+                    "municipal_holiday_name": "Dia de Santo António",
+                    "parishes": sorted(set(parishes)),
+                    "source_hash": "bench",
+                    "active": True,
+                }
+            )
         ids = self.insert_returning(Tenant.__table__, rows, Tenant.id)
         for row, (tenant_id,) in zip(rows, ids, strict=True):
             row["id"] = tenant_id
@@ -252,25 +285,43 @@ class Generator:
         orgs: list[dict[str, Any]] = []
         links: list[list[int]] = []
         for t in tenants:
-            orgs.append({"slug": council_organization_slug(t["slug"]),
-                         "name": t["official_name"], "type_code": "municipality",
-                         "created_at": self.now})
+            orgs.append(
+                {
+                    "slug": council_organization_slug(t["slug"]),
+                    "name": t["official_name"],
+                    "type_code": "municipality",
+                    "created_at": self.now,
+                }
+            )
             links.append([t["id"]])
         for i, t in enumerate(tenants):
             for pattern, type_code in rng.sample(PARTNER_KINDS, rng.randint(2, 4)):
                 reach = rng.choice([1, 2, 2, 3])
                 served = [tenants[(i + k) % len(tenants)]["id"] for k in range(reach)]
                 name = pattern.format(place=t["name"])
-                orgs.append({"slug": f"{ascii_slug(name)}-{t['slug']}"[:80], "name": name,
-                             "type_code": type_code, "created_at": self.now})
+                orgs.append(
+                    {
+                        "slug": f"{ascii_slug(name)}-{t['slug']}"[:80],
+                        "name": name,
+                        "type_code": type_code,
+                        "created_at": self.now,
+                    }
+                )
                 links.append(sorted(set(served)))
-        ids = [row[0] for row in self.insert_returning(Organization.__table__, orgs,
-                                                       Organization.id)]
-        pairs = [{"organization_id": org_id, "tenant_id": tenant_id}
-                 for org_id, served in zip(ids, links, strict=True) for tenant_id in served]
+        ids = [
+            row[0] for row in self.insert_returning(Organization.__table__, orgs, Organization.id)
+        ]
+        pairs = [
+            {"organization_id": org_id, "tenant_id": tenant_id}
+            for org_id, served in zip(ids, links, strict=True)
+            for tenant_id in served
+        ]
         self.conn.execute(insert(organization_tenants), pairs)
-        council_orgs = {served[0]: org_id for org_id, served, row
-                        in zip(ids, links, orgs, strict=True) if row["type_code"] == "municipality"}
+        council_orgs = {
+            served[0]: org_id
+            for org_id, served, row in zip(ids, links, orgs, strict=True)
+            if row["type_code"] == "municipality"
+        }
         partners: dict[int, list[int]] = {t["id"]: [] for t in tenants}
         for org_id, served, row in zip(ids, links, orgs, strict=True):
             if row["type_code"] != "municipality":
@@ -284,15 +335,24 @@ class Generator:
         roles = list(ROLE_WEIGHTS)
         return self.rng.choices(roles, weights=[ROLE_WEIGHTS[r] for r in roles])[0]
 
-    def org_for(self, role: Role, tenant_id: int, council_orgs: dict[int, int],
-                partners: dict[int, list[int]]) -> int:
+    def org_for(
+        self,
+        role: Role,
+        tenant_id: int,
+        council_orgs: dict[int, int],
+        partners: dict[int, list[int]],
+    ) -> int:
         if role in PARTNER_ROLES and partners[tenant_id]:
             return self.rng.choice(partners[tenant_id])
         return council_orgs[tenant_id]
 
-    def make_users(self, tenants: list[dict[str, Any]], sizes: list[int],
-                   council_orgs: dict[int, int],
-                   partners: dict[int, list[int]]) -> list[dict[str, Any]]:
+    def make_users(
+        self,
+        tenants: list[dict[str, Any]],
+        sizes: list[int],
+        council_orgs: dict[int, int],
+        partners: dict[int, list[int]],
+    ) -> list[dict[str, Any]]:
         rng = self.rng
         password_hash = hash_password(BENCH_PASSWORD)
         people: list[dict[str, Any]] = []
@@ -303,29 +363,39 @@ class Generator:
                 middle = rng.choice(SURNAMES)
                 n = len(user_rows) + 1
                 email = f"{ascii_slug(first)}.{ascii_slug(last)}.{n:05d}@bench.teia.pt"
-                user_rows.append({
-                    "email": email, "name": f"{first} {middle} {last}",
-                    "password_hash": password_hash, "active": True, "is_platform_admin": False,
-                    "auth_version": 1, "failed_logins": 0, "created_at": self.now,
-                })
+                user_rows.append(
+                    {
+                        "email": email,
+                        "name": f"{first} {middle} {last}",
+                        "password_hash": password_hash,
+                        "active": True,
+                        "is_platform_admin": False,
+                        "auth_version": 1,
+                        "failed_logins": 0,
+                        "created_at": self.now,
+                    }
+                )
                 role = Role.TENANT_ADMIN if k == 0 else self.pick_role()
-                people.append({"email": email, "tenant": t, "role": role,
-                               "memberships": [(t["id"], role)]})
+                people.append(
+                    {"email": email, "tenant": t, "role": role, "memberships": [(t["id"], role)]}
+                )
         ids = self.insert_returning(User.__table__, user_rows, User.id)
         position = {t["id"]: i for i, t in enumerate(tenants)}
         memberships = []
         for person, (user_id,) in zip(people, ids, strict=True):
             person["id"] = user_id
             t = person["tenant"]
-            memberships.append(self.membership_row(user_id, t["id"], person["role"],
-                                                   council_orgs, partners))
+            memberships.append(
+                self.membership_row(user_id, t["id"], person["role"], council_orgs, partners)
+            )
             if person["role"] is not Role.TENANT_ADMIN and rng.random() < self.second_share:
                 i = position[t["id"]]
                 other = tenants[(i + rng.choice([1, 2, -1, -2])) % len(tenants)]
                 if other["id"] != t["id"]:
                     role = self.pick_role()
-                    memberships.append(self.membership_row(user_id, other["id"], role,
-                                                           council_orgs, partners))
+                    memberships.append(
+                        self.membership_row(user_id, other["id"], role, council_orgs, partners)
+                    )
                     person["memberships"].append((other["id"], role))
         self.conn.execute(insert(Membership.__table__), memberships)
         self.counts["users"] = len(user_rows)
@@ -335,16 +405,26 @@ class Generator:
             self.counts[f"  role {role}"] = n
         return people
 
-    def membership_row(self, user_id: int, tenant_id: int, role: Role,
-                       council_orgs: dict[int, int],
-                       partners: dict[int, list[int]]) -> dict[str, Any]:
+    def membership_row(
+        self,
+        user_id: int,
+        tenant_id: int,
+        role: Role,
+        council_orgs: dict[int, int],
+        partners: dict[int, list[int]],
+    ) -> dict[str, Any]:
         assert role in TENANT_ROLES
-        return {"user_id": user_id, "tenant_id": tenant_id, "consortium_id": None,
-                "organization_id": self.org_for(role, tenant_id, council_orgs, partners),
-                "role": role.value, "active": True, "created_at": self.now}
+        return {
+            "user_id": user_id,
+            "tenant_id": tenant_id,
+            "consortium_id": None,
+            "organization_id": self.org_for(role, tenant_id, council_orgs, partners),
+            "role": role.value,
+            "active": True,
+            "created_at": self.now,
+        }
 
-    def make_invitations(self, tenants: list[dict[str, Any]],
-                         people: list[dict[str, Any]]) -> None:
+    def make_invitations(self, tenants: list[dict[str, Any]], people: list[dict[str, Any]]) -> None:
         """A few pending invitations per council, so a tenant admin's home page lists some."""
         rng = self.rng
         admins = {p["tenant"]["id"]: p for p in people if p["role"] is Role.TENANT_ADMIN}
@@ -354,21 +434,24 @@ class Generator:
             rows = []
             for k in range(rng.randint(0, 3)):
                 first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
-                rows.append({
-                    "tenant_id": t["id"],
-                    "email": f"convite.{k}.{t['slug']}@bench.teia.pt",
-                    "name": f"{first} {last}",
-                    "role": self.pick_role().value,
-                    "organization_id": None,
-                    "invited_by_id": admin["id"],
-                    "token_hash": None,
-                    "expires_at": self.now + timedelta(days=rng.randint(1, 7)),
-                    "created_at": self.now,
-                })
+                rows.append(
+                    {
+                        "tenant_id": t["id"],
+                        "email": f"convite.{k}.{t['slug']}@bench.teia.pt",
+                        "name": f"{first} {last}",
+                        "role": self.pick_role().value,
+                        "organization_id": None,
+                        "invited_by_id": admin["id"],
+                        "token_hash": None,
+                        "expires_at": self.now + timedelta(days=rng.randint(1, 7)),
+                        "created_at": self.now,
+                    }
+                )
             if rows:
                 org_id = self.conn.scalar(
                     select(Organization.id).where(
-                        Organization.slug == council_organization_slug(t["slug"]))
+                        Organization.slug == council_organization_slug(t["slug"])
+                    )
                 )
                 for row in rows:
                     row["organization_id"] = org_id
@@ -382,7 +465,7 @@ class Generator:
         self, tenants: list[dict[str, Any]], people: list[dict[str, Any]]
     ) -> tuple[Counter[int], Counter[int]]:
         rng = self.rng
-        today = date.today()
+        today = self.now.date()
         notes: list[dict[str, Any]] = []
         unread: Counter[int] = Counter()
         by_tenant: dict[int, list[dict[str, Any]]] = {t["id"]: [] for t in tenants}
@@ -394,29 +477,46 @@ class Generator:
                 for _ in range(rng.choice(NOTIFICATIONS_PER_USER)):
                     is_read = rng.random() < 0.2
                     created = self.now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
-                    notes.append({
-                        "user_id": person["id"], "tenant_id": tenant_id,
-                        "kind": rng.choice(["case.assigned", "case.message",
-                                            "reminder.invitation_expiring", "report.ready"]),
-                        "subject": rng.choice(NOTIFICATION_SUBJECTS), "body": "",
-                        "link": f"/t/{slugs[tenant_id]}/", "email": False,
-                        "created_at": created,
-                        "read_at": created + timedelta(hours=1) if is_read else None,
-                        "emailed_at": None,
-                    })
+                    notes.append(
+                        {
+                            "user_id": person["id"],
+                            "tenant_id": tenant_id,
+                            "kind": rng.choice(
+                                [
+                                    "case.assigned",
+                                    "case.message",
+                                    "reminder.invitation_expiring",
+                                    "report.ready",
+                                ]
+                            ),
+                            "subject": rng.choice(NOTIFICATION_SUBJECTS),
+                            "body": "",
+                            "link": f"/t/{slugs[tenant_id]}/",
+                            "email": False,
+                            "created_at": created,
+                            "read_at": created + timedelta(hours=1) if is_read else None,
+                            "emailed_at": None,
+                        }
+                    )
                     if not is_read:
                         unread[person["id"]] += 1
                 for _ in range(rng.choice(REMINDERS_PER_USER)):
                     object_id += 1
                     status = "pending" if rng.random() < 0.85 else "sent"
-                    by_tenant[tenant_id].append({
-                        "tenant_id": tenant_id, "object_type": "invitation",
-                        "object_id": object_id, "kind": "invitation_expiring",
-                        "due_date": today + timedelta(days=rng.randint(-3, 60)),
-                        "user_id": person["id"], "status": status,
-                        "sent_at": self.now if status == "sent" else None,
-                        "notification_id": None, "created_at": self.now,
-                    })
+                    by_tenant[tenant_id].append(
+                        {
+                            "tenant_id": tenant_id,
+                            "object_type": "invitation",
+                            "object_id": object_id,
+                            "kind": "invitation_expiring",
+                            "due_date": today + timedelta(days=rng.randint(-3, 60)),
+                            "user_id": person["id"],
+                            "status": status,
+                            "sent_at": self.now if status == "sent" else None,
+                            "notification_id": None,
+                            "created_at": self.now,
+                        }
+                    )
                     if status == "pending" and tenant_id == person["tenant"]["id"]:
                         pending[person["id"]] += 1
         if notes:
@@ -433,45 +533,69 @@ class Generator:
         self.counts["reminders"] = reminders
         return unread, pending
 
-    def sample(self, tenants: list[dict[str, Any]], sizes: list[int],
-               people: list[dict[str, Any]], unread: Counter[int],
-               pending: Counter[int]) -> list[dict[str, Any]]:
+    def sample(
+        self,
+        tenants: list[dict[str, Any]],
+        sizes: list[int],
+        people: list[dict[str, Any]],
+        unread: Counter[int],
+        pending: Counter[int],
+    ) -> list[dict[str, Any]]:
         """100 users spread over councils, with every tenant admin of the smallest and largest."""
         size_of = {t["id"]: s for t, s in zip(tenants, sizes, strict=True)}
         chosen = self.rng.sample(people, min(SAMPLE_SIZE, len(people)))
         by_size = sorted(tenants, key=lambda t: size_of[t["id"]])
         extremes = {by_size[0]["id"], by_size[-1]["id"]}
-        wanted = [p for p in people if p["role"] is Role.TENANT_ADMIN
-                  and p["tenant"]["id"] in extremes]
+        wanted = [
+            p for p in people if p["role"] is Role.TENANT_ADMIN and p["tenant"]["id"] in extremes
+        ]
         for person in wanted:
             if person not in chosen:
                 chosen[-1 - wanted.index(person)] = person
-        return [{
-            "email": p["email"],
-            "tenant": p["tenant"]["slug"],
-            "role": p["role"].value,
-            "council_users": size_of[p["tenant"]["id"]],
-            "councils": len(p["memberships"]),
-            "pending_reminders": pending[p["id"]],
-            "unread_notifications": unread[p["id"]],
-        } for p in chosen]
+        return [
+            {
+                "email": p["email"],
+                "tenant": p["tenant"]["slug"],
+                "role": p["role"].value,
+                "council_users": size_of[p["tenant"]["id"]],
+                "councils": len(p["memberships"]),
+                "pending_reminders": pending[p["id"]],
+                "unread_notifications": unread[p["id"]],
+            }
+            for p in chosen
+        ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True,
-                        help="owner URL, e.g. postgresql+psycopg://postgres@127.0.0.1/teia_bench")
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="owner URL, e.g. postgresql+psycopg://postgres@127.0.0.1/teia_bench",
+    )
     parser.add_argument("--councils", type=int, default=50)
-    parser.add_argument("--users", type=int, default=200,
-                        help="users per council on average (see --size-spread)")
-    parser.add_argument("--size-spread", type=float, default=0.5,
-                        help="council sizes range over users x (1 +/- spread), same total; "
-                             "0 gives every council exactly --users")
-    parser.add_argument("--second-council", type=float, default=0.10,
-                        help="share of users who are also members of a neighbouring council")
+    parser.add_argument(
+        "--users", type=int, default=200, help="users per council on average (see --size-spread)"
+    )
+    parser.add_argument(
+        "--size-spread",
+        type=float,
+        default=0.5,
+        help="council sizes range over users x (1 +/- spread), same total; "
+        "0 gives every council exactly --users",
+    )
+    parser.add_argument(
+        "--second-council",
+        type=float,
+        default=0.10,
+        help="share of users who are also members of a neighbouring council",
+    )
     parser.add_argument("--seed", type=int, default=20261122)
-    parser.add_argument("--reset", action="store_true",
-                        help="drop and recreate the database, migrate, apply roles.sql")
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="drop and recreate the database, migrate, apply roles.sql",
+    )
     args = parser.parse_args(argv)
     url = make_url(args.database_url)
     if not url.drivername.startswith("postgresql"):
@@ -480,17 +604,26 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     if args.reset:
         reset_database(url)
-        print(f"reset {url.database}: migrated and roles applied "
-              f"({time.perf_counter() - started:.1f} s)")
+        print(
+            f"reset {url.database}: migrated and roles applied "
+            f"({time.perf_counter() - started:.1f} s)"
+        )
     engine = create_engine(url)
     generated = time.perf_counter()
     with engine.begin() as conn:
-        existing = conn.scalar(select(func.count()).select_from(Tenant.__table__)
-                               .where(Tenant.source_hash == "bench"))
+        existing = conn.scalar(
+            select(func.count()).select_from(Tenant.__table__).where(Tenant.source_hash == "bench")
+        )
         if existing:
             sys.exit(f"{existing} bench councils already in {url.database}: use --reset")
-        gen = Generator(conn, random.Random(args.seed), args.councils, args.users,
-                        args.size_spread, args.second_council)
+        gen = Generator(
+            conn,
+            random.Random(args.seed),
+            args.councils,
+            args.users,
+            args.size_spread,
+            args.second_council,
+        )
         sample = gen.run()
     with engine.connect() as conn:
         conn.execute(text("ANALYZE"))
@@ -502,9 +635,11 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(k) for k in gen.counts)
     for key, value in gen.counts.items():
         print(f"{key:<{width}}  {value:>7}")
-    print(f"generated in {time.perf_counter() - generated:.1f} s "
-          f"(total {time.perf_counter() - started:.1f} s); password of every user: "
-          f"{BENCH_PASSWORD}")
+    print(
+        f"generated in {time.perf_counter() - generated:.1f} s "
+        f"(total {time.perf_counter() - started:.1f} s); password of every user: "
+        f"{BENCH_PASSWORD}"
+    )
     print(f"wrote {len(sample)} sample users to {users_file.relative_to(REPO_ROOT)}")
     return 0
 

@@ -199,13 +199,25 @@ class Server:
     def start(self) -> None:
         self.instance = tempfile.mkdtemp(prefix="teia-bench-")
         cmd = [
-            sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-k", "gthread",
-            "--threads", str(self.threads), "-b", f"{HOST}:{self.port}",
-            "--log-level", "warning", "teia:create_app()",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(self.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(self.threads),
+            "-b",
+            f"{HOST}:{self.port}",
+            "--log-level",
+            "warning",
+            "teia:create_app()",
         ]
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=self.env(), stdout=log,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                cmd, cwd=REPO_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT
+            )
 
     def wait_healthy(self, timeout: float = 60) -> dict[str, Any]:
         assert self.proc is not None
@@ -266,23 +278,41 @@ class WrkResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run_wrk(url: str, *, duration: int, connections: int, threads: int, script: Path,
-            headers: list[str]) -> WrkResult:
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
-           "--timeout", "10s", "-s", str(script)]
+def run_wrk(
+    url: str, *, duration: int, connections: int, threads: int, script: Path, headers: list[str]
+) -> WrkResult:
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+    ]
     for header in headers:
         cmd += ["-H", header]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True,
-                         timeout=duration + 60).stdout
+    out = subprocess.run(
+        [*cmd, url], capture_output=True, text=True, check=True, timeout=duration + 60
+    ).stdout
     line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"no summary from wrk:\n{out}")
     data = json.loads(line.removeprefix("BENCH_JSON "))
     errors = sum(int(data[k]) for k in ("connect", "read", "write", "status", "timeout"))
     return WrkResult(
-        requests=int(data["requests"]), seconds=data["duration_us"] / 1e6,
-        bytes=int(data["bytes"]), errors=errors, p50=data["p50"] / 1000,
-        p95=data["p95"] / 1000, p99=data["p99"] / 1000, max=data["max"] / 1000,
+        requests=int(data["requests"]),
+        seconds=data["duration_us"] / 1e6,
+        bytes=int(data["bytes"]),
+        errors=errors,
+        p50=data["p50"] / 1000,
+        p95=data["p95"] / 1000,
+        p99=data["p99"] / 1000,
+        max=data["max"] / 1000,
     )
 
 
@@ -305,6 +335,7 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     statement_checks: list[dict[str, Any]] = field(default_factory=list)
     logins: dict[int, dict[str, float]] = field(default_factory=dict)
+    load: dict[int, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -327,8 +358,11 @@ def pick_statement_users(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def check_statements(port: int, users: list[dict[str, Any]], report: Report) -> None:
     picks = pick_statement_users(users)
-    admin = min((u for u in users if u["role"] == "tenant_admin"),
-                key=lambda u: u["council_users"], default=None)
+    admin = min(
+        (u for u in users if u["role"] == "tenant_admin"),
+        key=lambda u: u["council_users"],
+        default=None,
+    )
     for user in [*picks, *([admin] if admin else [])]:
         client = Client(port)
         try:
@@ -341,8 +375,9 @@ def check_statements(port: int, users: list[dict[str, Any]], report: Report) -> 
             client.close()
         if first.status != 200:
             raise RuntimeError(f"home of {user['email']}: {first.status}")
-        report.statement_checks.append({**user, "statements": first.statements,
-                                        "again": second.statements})
+        report.statement_checks.append(
+            {**user, "statements": first.statements, "again": second.statements}
+        )
     counts = {c["statements"] for c in report.statement_checks if c["role"] != "tenant_admin"}
     if len(counts) > 1:
         report.notes.append(f"home page statements differ between users: {sorted(counts)}")
@@ -387,26 +422,41 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[rank]
 
 
-def bench_config(args: argparse.Namespace, workers: int, users: list[dict[str, Any]],
-                 report: Report, script: Path) -> None:
+def bench_config(
+    args: argparse.Namespace,
+    workers: int,
+    users: list[dict[str, Any]],
+    report: Report,
+    script: Path,
+) -> None:
+    report.load[workers] = os.getloadavg()[0]
     server = Server(args.database_url, workers, args.threads)
     try:
         server.start()
         health = server.wait_healthy()
-        print(f"gunicorn -w {workers} -k gthread --threads {args.threads} on "
-              f"{HOST}:{server.port}: {health}", flush=True)
+        print(
+            f"gunicorn -w {workers} -k gthread --threads {args.threads} on "
+            f"{HOST}:{server.port}: {health}",
+            flush=True,
+        )
         if not report.statement_checks:
             check_statements(server.port, users, report)
             for check in report.statement_checks:
-                print(f"  home page of {check['email']} ({check['tenant']}, "
-                      f"{check['council_users']} users): {check['statements']} statements",
-                      flush=True)
+                print(
+                    f"  home page of {check['email']} ({check['tenant']}, "
+                    f"{check['council_users']} users): {check['statements']} statements",
+                    flush=True,
+                )
         report.logins[workers] = time_logins(server.port, users, args.logins)
-        print(f"  {args.logins} sequential sign-ins: mean "
-              f"{report.logins[workers]['mean']:.1f} ms", flush=True)
+        print(
+            f"  {args.logins} sequential sign-ins: mean {report.logins[workers]['mean']:.1f} ms",
+            flush=True,
+        )
 
-        bench_user = max((c for c in report.statement_checks if c["role"] != "tenant_admin"),
-                         key=lambda c: (c["council_users"], c["pending_reminders"]))
+        bench_user = max(
+            (c for c in report.statement_checks if c["role"] != "tenant_admin"),
+            key=lambda c: (c["council_users"], c["pending_reminders"]),
+        )
         client = Client(server.port)
         login = sign_in(client, bench_user["email"])
         if not login.ok:
@@ -418,29 +468,50 @@ def bench_config(args: argparse.Namespace, workers: int, users: list[dict[str, A
         probes["/login"] = anonymous.request("GET", "/login")
         anonymous.close()
         endpoints = [
-            (f"GET /t/&lt;slug&gt;/ (home, signed in: {bench_user['tenant']}, "
-             f"{bench_user['council_users']} users)", home_path, [cookie]),
+            (
+                f"GET /t/&lt;slug&gt;/ (home, signed in: {bench_user['tenant']}, "
+                f"{bench_user['council_users']} users)",
+                home_path,
+                [cookie],
+            ),
             ("GET /healthz", "/healthz", []),
             ("GET /login (form, anonymous)", "/login", []),
         ]
         for label, path, extra in endpoints:
             url = f"http://{HOST}:{server.port}{path}"
             headers = [f"User-Agent: {USER_AGENT}", *extra]
-            run_wrk(url, duration=WARMUP_SECONDS, connections=args.connections,
-                    threads=args.wrk_threads, script=script, headers=headers)
-            result = run_wrk(url, duration=args.duration, connections=args.connections,
-                             threads=args.wrk_threads, script=script, headers=headers)
+            run_wrk(
+                url,
+                duration=WARMUP_SECONDS,
+                connections=args.connections,
+                threads=args.wrk_threads,
+                script=script,
+                headers=headers,
+            )
+            result = run_wrk(
+                url,
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.wrk_threads,
+                script=script,
+                headers=headers,
+            )
             probe = probes[path]
             if probe.status != 200:
                 raise RuntimeError(f"{path} answered {probe.status} before the run")
             per_request = result.bytes / result.requests if result.requests else 0
             if per_request < 0.8 * len(probe.body):
-                report.notes.append(f"{path} (-w {workers}): wrk averaged {per_request:.0f} "
-                                    f"bytes a response, the page has {len(probe.body)}: "
-                                    "redirects or errors?")
+                report.notes.append(
+                    f"{path} (-w {workers}): wrk averaged {per_request:.0f} "
+                    f"bytes a response, the page has {len(probe.body)}: "
+                    "redirects or errors?"
+                )
             report.rows.append(Row(label, workers, result, probe.statements))
-            print(f"  {path}: {result.rps:.0f} req/s, p95 {result.p95:.1f} ms, "
-                  f"errors {result.errors}", flush=True)
+            print(
+                f"  {path}: {result.rps:.0f} req/s, p95 {result.p95:.1f} ms, "
+                f"errors {result.errors}",
+                flush=True,
+            )
         after = client.request("GET", home_path)
         client.close()
         if after.status != 200:
@@ -455,57 +526,94 @@ def count_data(database_url: str) -> dict[str, int]:
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            return {table: conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0  # noqa: S608
-                    for table in ("tenants", "organizations", "users", "memberships",
-                                  "notifications")}
+            return {
+                table: conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0  # noqa: S608
+                for table in ("tenants", "organizations", "users", "memberships", "notifications")
+            }
     finally:
         engine.dispose()
 
 
 def git_commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
+        commit = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "platform")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{commit} + uncommitted changes in platform/" if dirty else commit
+
+
+HOME_P95_TARGET_MS = 30.0
+
+
+def verdicts(report: Report) -> list[str]:
+    """The two targets: home page p95 under 30 ms, the same statements for every member."""
+    lines = []
+    for row in report.rows:
+        if row.endpoint.startswith("GET /t/"):
+            ok = row.result.p95 < HOME_P95_TARGET_MS
+            lines.append(
+                f"- home page p95 < {HOME_P95_TARGET_MS:.0f} ms with -w {row.workers}: "
+                f"{'met' if ok else 'NOT met'} ({row.result.p95:.1f} ms)"
+            )
+    members = [c for c in report.statement_checks if c["role"] != "tenant_admin"]
+    counts = sorted({c["statements"] for c in members} | {c["again"] for c in members})
+    lines.append(
+        f"- constant statements per home page ({len(members)} members of councils of "
+        f"{', '.join(str(c['council_users']) for c in members)} users): "
+        f"{'met' if len(counts) == 1 else 'NOT met'} ({', '.join(map(str, counts))})"
+    )
+    return lines
 
 
 def markdown(report: Report) -> str:
     args = report.args
     cores = os.cpu_count() or 1
+    data = report.data
+    load = ", ".join(f"{load:.2f} before -w {w}" for w, load in report.load.items())
     lines = [
-        f"# Teia load benchmark, {report.started:%Y-%m-%d %H:%M}",
+        f"# Teia load benchmark, {report.started:%Y-%m-%d %H:%M %z}",
         "",
         f"- machine: {cores} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; wrk, gunicorn and PostgreSQL share the cores",
-        f"- commit {git_commit()}; data: {report.data.get('tenants', 0)} councils, "
-        f"{report.data.get('users', 0)} users, {report.data.get('memberships', 0)} memberships, "
-        f"{report.data.get('notifications', 0)} notifications",
+        f"- 1-minute load average: {load} (anything else running skews the figures)",
+        f"- commit {git_commit()}; data: {data.get('tenants', 0)} councils, "
+        f"{data.get('users', 0)} users, {data.get('memberships', 0)} memberships, "
+        f"{data.get('notifications', 0)} notifications",
         f"- gunicorn gthread, {args.threads} threads per worker; "
-        f"**TEIA_ENV=development** (the X-SQL-Statements counter is on)",
+        "**TEIA_ENV=development** (the X-SQL-Statements counter is on)",
         f"- wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration}s per endpoint, "
-        f"after a {WARMUP_SECONDS} s warm-up; latencies in ms",
+        f"after a {WARMUP_SECONDS} s warm-up; latencies in ms. wrk keeps every connection "
+        "busy (a closed loop), so mean latency is about connections / requests per second",
         "",
         "| endpoint | workers | requests/s | p50 | p95 | p99 | statements/request | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report.rows:
         r = row.result
-        lines.append(f"| {row.endpoint} | {row.workers} | {r.rps:.0f} | {r.p50:.1f} | "
-                     f"{r.p95:.1f} | {r.p99:.1f} | "
-                     f"{'-' if row.statements is None else row.statements} | {r.errors} |")
+        lines.append(
+            f"| {row.endpoint} | {row.workers} | {r.rps:.0f} | {r.p50:.1f} | "
+            f"{r.p95:.1f} | {r.p99:.1f} | "
+            f"{'-' if row.statements is None else row.statements} | {r.errors} |"
+        )
     for workers, login in report.logins.items():
         lines.append(
-            f"| sign-in, {login['count']} sequential (GET + POST /login) | {workers} | "
-            f"{1000 / login['mean']:.1f} | {login['p50']:.1f} | {login['p95']:.1f} | - | "
-            f"{login['statements']} (POST) | 0 |"
+            f"| sign-in: GET + POST /login, {login['count']} in a row, 1 connection | "
+            f"{workers} | {1000 / login['mean']:.1f} | {login['p50']:.1f} | "
+            f"{login['p95']:.1f} | - | {login['statements']} (POST) | 0 |"
         )
+    lines += ["", "Targets:", "", *verdicts(report)]
     lines += ["", "Sequential sign-ins (one at a time, argon2 verification on each POST):", ""]
     for workers, login in report.logins.items():
         lines.append(
             f"- -w {workers}: GET+POST mean {login['mean']:.1f} ms, p95 {login['p95']:.1f} ms; "
             f"POST alone mean {login['post_mean']:.1f} ms, p95 {login['post_p95']:.1f} ms "
-            f"(the login rate limit's Redis keys were cleared before each sign-in)"
+            "(the login rate limit's Redis keys were cleared before each sign-in)"
         )
     lines += [
         "",
@@ -533,13 +641,19 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True,
-                        help="the application role's URL (teia_app), not the owner's")
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="the application role's URL (teia_app), not the owner's",
+    )
     parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per endpoint")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, action="append",
-                        help=f"gunicorn workers (default 2*cores+1 = {2 * cores + 1}); "
-                             "repeat to compare")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        action="append",
+        help=f"gunicorn workers (default 2*cores+1 = {2 * cores + 1}); repeat to compare",
+    )
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--wrk-threads", type=int, default=min(cores, 4))
     parser.add_argument("--logins", type=int, default=50, help="sequential sign-ins to time")
@@ -554,8 +668,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    print("TEIA_ENV=development: X-SQL-Statements is on, and the app is not in production "
-          "mode (no secure cookies, statement counter active).", flush=True)
+    print(
+        "TEIA_ENV=development: X-SQL-Statements is on, and the app is not in production "
+        "mode (no secure cookies, statement counter active).",
+        flush=True,
+    )
     report = Report(datetime.now().astimezone(), args, data=count_data(args.database_url))
     with tempfile.TemporaryDirectory(prefix="teia-wrk-") as tmp:
         script = Path(tmp) / "report.lua"

@@ -62,8 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn: Any, _cursor: Any, stmt: str, params: Any, _ctx: Any, _many: Any) -> None:
         tenant = conn.info.get("teia_rls_tenant")
-        statements.append({"sql": stmt, "params": params, "tenant": tenant,
-                           "ms": (time.perf_counter() - conn.info["query_started"]) * 1000})
+        statements.append(
+            {
+                "sql": stmt,
+                "params": params,
+                "tenant": tenant,
+                "ms": (time.perf_counter() - conn.info["query_started"]) * 1000,
+            }
+        )
 
     client = app.test_client()
     answer = client.post("/login", data={"email": args.email, "password": BENCH_PASSWORD})
@@ -71,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"sign-in failed: {answer.status_code}")
     statements.clear()
     answer = client.get(args.path)
-    print(f"GET {args.path}: {answer.status_code}, {len(answer.data)} bytes, "
-          f"X-SQL-Statements {answer.headers.get('X-SQL-Statements')}")
+    print(
+        f"GET {args.path}: {answer.status_code}, {len(answer.data)} bytes, "
+        f"X-SQL-Statements {answer.headers.get('X-SQL-Statements')}"
+    )
     page = list(statements)
     for i, s in enumerate(page, 1):
         print(f"\n-- {i}. {s['ms']:.2f} ms (teia.tenant_id={s['tenant']!r}) params={s['params']}")
@@ -85,9 +93,11 @@ def main(argv: list[str] | None = None) -> int:
             with engine.begin() as conn:
                 value = "" if s["tenant"] is None else str(s["tenant"])
                 conn.exec_driver_sql("SELECT set_config('teia.tenant_id', %s, true)", (value,))
-                plan = conn.exec_driver_sql(
-                    "EXPLAIN (ANALYZE, BUFFERS) " + s["sql"], s["params"]
-                ).scalars().all()
+                plan = (
+                    conn.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + s["sql"], s["params"])
+                    .scalars()
+                    .all()
+                )
             print(f"\n-- plan of {i}:")
             print("\n".join(plan))
 
@@ -99,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             client.get(args.path)
             totals.append((time.perf_counter() - started) * 1000)
             sql.append(sum(s["ms"] for s in statements))
-        print(f"\n{args.repeat} requests in-process: mean {statistics.fmean(totals):.2f} ms, "
-              f"of which SQL {statistics.fmean(sql):.2f} ms "
-              f"(median {statistics.median(totals):.2f} ms)")
+        print(
+            f"\n{args.repeat} requests in-process: mean {statistics.fmean(totals):.2f} ms, "
+            f"of which SQL {statistics.fmean(sql):.2f} ms "
+            f"(median {statistics.median(totals):.2f} ms)"
+        )
     with app.app_context():
         db.engine.dispose()
     return 0

@@ -41,7 +41,7 @@ def _cores() -> int:
 
 
 # Inside the container Gunicorn must listen on every interface; nginx is the public edge.
-bind = os.environ.get("TEIA_BIND") or "0.0.0.0:8000"  # noqa: S104
+bind = os.environ.get("TEIA_BIND") or "0.0.0.0:8000"
 workers = _int_env("WEB_CONCURRENCY", min(2 * _cores() + 1, 8))
 worker_class = "gthread"
 threads = _int_env("WEB_THREADS", 4)

@@ -31,6 +31,7 @@ _current_tenant: ContextVar[int | None] = ContextVar("teia_tenant", default=None
 RLS_SETTING = "teia.tenant_id"
 _RLS_CACHE_KEY = "teia_rls_tenant"
 _UNSET = object()
+_TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "COMMIT", "BEGIN")
 
 
 class NoTenantInScope(RuntimeError):
@@ -170,7 +171,9 @@ def install_rls_setting(engine: Engine) -> None:
     """Keep ``teia.tenant_id`` of each PostgreSQL transaction equal to the tenant in scope."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _sync(conn: Any, cursor: Any, _stmt: Any, _params: Any, _ctx: Any, _many: Any) -> None:
+    def _sync(conn: Any, cursor: Any, stmt: str, _params: Any, _ctx: Any, _many: Any) -> None:
+        if stmt.startswith(_TRANSACTION_CONTROL):
+            return  # may run in an aborted transaction, where nothing else is allowed
         wanted = _current_tenant.get()
         if conn.info.get(_RLS_CACHE_KEY, _UNSET) == wanted:
             return
