@@ -8,16 +8,14 @@ and a larger host:
 - ``WEB_THREADS``: threads per worker (default 4).
 - ``FORWARDED_ALLOW_IPS``: proxies whose ``X-Forwarded-Proto`` is believed
   (default ``127.0.0.1,::1``; ``*`` when only the reverse proxy can reach Gunicorn).
-- ``TEIA_PROXY_HOPS``: how many reverse proxies sit in front (default 0). When set, the
-  client address (``request.remote_addr``, used by rate limits, login lockout and the audit
-  trail) and the scheme are taken from that many ``X-Forwarded-For``/``-Proto`` hops.
+- ``TEIA_PROXY_HOPS`` is read by the app itself (``teia.config``): how many reverse proxies
+  sit in front, so the client address and scheme come from their forwarded headers.
 - ``GUNICORN_LOG_LEVEL``: error log level (default ``info``).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
 
 def _int_env(name: str, default: int, minimum: int = 1) -> int:
@@ -57,7 +55,6 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 control_socket_disable = True
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
-proxy_hops = _int_env("TEIA_PROXY_HOPS", 0, minimum=0)
 
 # Logs go to the container's stdout/stderr; the platform (Docker, journald) keeps them.
 accesslog = "-"
@@ -66,11 +63,3 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 access_log_format = (
     '%(h)s xff="%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 )
-
-
-def post_worker_init(worker: Any) -> None:
-    """Behind ``proxy_hops`` reverse proxies, read the client address from their headers."""
-    if proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        worker.wsgi = ProxyFix(worker.wsgi, x_for=proxy_hops, x_proto=proxy_hops)

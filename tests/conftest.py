@@ -83,9 +83,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def app(settings: Settings) -> Flask:
-    app = create_app(
-        {"TEIA_SETTINGS": settings, "TESTING": True, "CELERY_TASK_ALWAYS_EAGER": True}
-    )
+    app = create_app({"TEIA_SETTINGS": settings, "TESTING": True, "CELERY_TASK_ALWAYS_EAGER": True})
     with app.app_context():
         _load_base_data()
     return app

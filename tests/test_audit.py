@@ -37,11 +37,20 @@ def test_changes_are_audited_with_actor_tenant_and_address(app: Flask, as_user) 
     page = admin.get("/t/mourao/admin/users")
     with app.app_context():
         org = db.session.scalar(select(Tenant.id).where(Tenant.slug == "mourao"))
-    admin.post("/t/mourao/admin/users/invite", data={
-        "name": "A", "email": "auditada@exemplo.pt", "role": "finance",
-        "organization": _council_org(app), "csrf_token": csrf_token(page.text)})
+    admin.post(
+        "/t/mourao/admin/users/invite",
+        data={
+            "name": "A",
+            "email": "auditada@exemplo.pt",
+            "role": "finance",
+            "organization": _council_org(app),
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     with app.app_context(), tenant_scope(org):
-        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "invitation.created"))
+        event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "invitation.created")
+        )
         assert event is not None
         assert event.actor is not None and event.actor.email == "coordenacao@mourao.demo"
         assert event.address == "127.0.0.1"
@@ -70,7 +79,8 @@ def test_admin_audit_page_lists_only_the_councils_events(app: Flask, as_user) ->
     assert "test.event.mourao" in page.text
     assert "test.event.reguengos-de-monsaraz" not in page.text
     assert "login" not in page.text.split("<tbody>")[1].split("</tbody>")[0].replace(
-        "test.event", "")  # platform-level sign-ins are not a council's events
+        "test.event", ""
+    )  # platform-level sign-ins are not a council's events
 
 
 def test_platform_audit_is_for_operators_only(as_user) -> None:  # type: ignore[no-untyped-def]

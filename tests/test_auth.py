@@ -44,9 +44,11 @@ def test_ten_failures_lock_the_account_and_are_audited(app: Flask, client) -> No
     with app.app_context():
         target = user("decisao@mourao.demo")
         assert target.locked_until is not None and target.locked_until > utcnow()
-        actions = list(db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_id == str(target.id))
-        ))
+        actions = list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.object_id == str(target.id))
+            )
+        )
         assert actions.count("login.failed") == 10
         assert "login.locked" in actions and "login.refused_locked" in actions
         target.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
@@ -57,8 +59,9 @@ def test_ten_failures_lock_the_account_and_are_audited(app: Flask, client) -> No
 def test_login_is_rate_limited_per_address(client) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token(client.get("/login").text)
     statuses = [
-        client.post("/login", data={"email": f"x{i}@x.test", "password": "x",
-                                    "csrf_token": token}).status_code
+        client.post(
+            "/login", data={"email": f"x{i}@x.test", "password": "x", "csrf_token": token}
+        ).status_code
         for i in range(21)
     ]
     assert statuses[:20] == [200] * 20
@@ -66,8 +69,7 @@ def test_login_is_rate_limited_per_address(client) -> None:  # type: ignore[no-u
 
 
 def test_post_without_csrf_token_is_refused(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.post("/login", data={"email": "gestora@mourao.demo",
-                                           "password": "teia-demo"})
+    response = client.post("/login", data={"email": "gestora@mourao.demo", "password": "teia-demo"})
     assert response.status_code == 400
     assert "O formulário expirou" in response.text
 
@@ -82,9 +84,10 @@ def test_logout_needs_post_with_csrf_and_ends_the_session(as_user) -> None:  # t
 
 def test_next_only_goes_to_local_paths(client) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token(client.get("/login").text)
-    response = client.post("/login?next=https://evil.example/x",
-                           data={"email": "gestora@mourao.demo", "password": "teia-demo",
-                                 "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/x",
+        data={"email": "gestora@mourao.demo", "password": "teia-demo", "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -92,10 +95,15 @@ def test_password_change_ends_other_sessions(as_user) -> None:  # type: ignore[n
     first = as_user("financas@mourao.demo")
     second = as_user("financas@mourao.demo")
     page = first.get("/account")
-    response = first.post("/account", data={
-        "current": "teia-demo", "password": "uma-nova-senha-longa",
-        "confirm": "uma-nova-senha-longa", "csrf_token": csrf_token(page.text),
-    })
+    response = first.post(
+        "/account",
+        data={
+            "current": "teia-demo",
+            "password": "uma-nova-senha-longa",
+            "confirm": "uma-nova-senha-longa",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 302
     assert first.get("/t/mourao/").status_code == 200
     assert second.get("/t/mourao/").status_code == 302  # old session no longer valid
@@ -103,6 +111,9 @@ def test_password_change_ends_other_sessions(as_user) -> None:  # type: ignore[n
 
 def test_session_cookie_flags(client) -> None:  # type: ignore[no-untyped-def]
     response = login(client, "gestora@mourao.demo")
-    cookie = next(v for k, v in response.headers.items()
-                  if k == "Set-Cookie" and v.startswith("teia_session="))
+    cookie = next(
+        v
+        for k, v in response.headers.items()
+        if k == "Set-Cookie" and v.startswith("teia_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

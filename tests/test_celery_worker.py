@@ -31,7 +31,9 @@ def test_worker_runs_a_task_from_the_broker(app: Flask) -> None:
     finally:
         celery.conf.task_always_eager = True
         with app.app_context():
-            db.session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id))
+            db.session.execute(
+                delete(PasswordResetToken).where(PasswordResetToken.user_id == user_id)
+            )
             db.session.commit()
     [message] = outbox(app)
     assert message["To"] == "junta@mourao.demo"

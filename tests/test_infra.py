@@ -178,33 +178,3 @@ def test_gunicorn_conf_reads_bind_from_the_environment(monkeypatch: pytest.Monke
     conf = runpy.run_path(str(GUNICORN_CONF))
     assert conf["bind"] == "0.0.0.0:8000"
     assert conf["workers"] == 3
-
-
-def _echo_remote(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [f"{environ['REMOTE_ADDR']} {environ['wsgi.url_scheme']}".encode()]
-
-
-class _Worker:
-    wsgi = staticmethod(_echo_remote)
-
-
-@pytest.mark.parametrize(
-    ("hops", "expected"), [("0", b"10.0.0.2 http"), ("1", b"203.0.113.7 https")]
-)
-def test_proxy_hops_take_the_client_address_from_the_proxy(
-    monkeypatch: pytest.MonkeyPatch, hops: str, expected: bytes
-) -> None:
-    monkeypatch.setenv("TEIA_PROXY_HOPS", hops)
-    conf = runpy.run_path(str(GUNICORN_CONF))
-    worker = _Worker()
-    conf["post_worker_init"](worker)
-    environ = {
-        "REMOTE_ADDR": "10.0.0.2",  # nginx
-        "wsgi.url_scheme": "http",
-        "HTTP_HOST": "teia.example.pt",
-        # A forged first entry, then the address nginx saw.
-        "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.7",
-        "HTTP_X_FORWARDED_PROTO": "https",
-    }
-    assert worker.wsgi(environ, lambda status, headers: None) == [expected]

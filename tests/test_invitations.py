@@ -27,10 +27,16 @@ def invite(app: Flask, c, email: str, role: str = "technician", org: str = "scm-
     page = c.get("/t/mourao/admin/users")
     with app.app_context():
         organization = org_id(org)
-    return c.post("/t/mourao/admin/users/invite", data={
-        "name": "Nova Pessoa", "email": email, "role": role, "organization": organization,
-        "csrf_token": csrf_token(page.text),
-    })
+    return c.post(
+        "/t/mourao/admin/users/invite",
+        data={
+            "name": "Nova Pessoa",
+            "email": email,
+            "role": role,
+            "organization": organization,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
 
 
 def link_in(message) -> str:  # type: ignore[no-untyped-def]
@@ -48,9 +54,15 @@ def test_invite_email_accept_and_membership(app: Flask, as_user, client) -> None
     path = link_in(message)
     page = client.get(path)
     assert page.status_code == 200 and "Técnico/a" in page.text
-    response = client.post(path, data={"name": "Nova Pessoa", "password": "senha-bem-longa",
-                                       "confirm": "senha-bem-longa",
-                                       "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        path,
+        data={
+            "name": "Nova Pessoa",
+            "password": "senha-bem-longa",
+            "confirm": "senha-bem-longa",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/t/mourao/"
     assert client.get("/t/mourao/").status_code == 200
     with app.app_context():
@@ -90,9 +102,16 @@ def test_invite_validates_input_and_organization(app: Flask, as_user) -> None:  
         db.session.add(regional)
         db.session.commit()
         foreign_org = regional.id
-    response = admin.post("/t/mourao/admin/users/invite", data={
-        "name": "X", "email": "x@x.pt", "role": "technician", "organization": foreign_org,
-        "csrf_token": csrf_token(page.text)})
+    response = admin.post(
+        "/t/mourao/admin/users/invite",
+        data={
+            "name": "X",
+            "email": "x@x.pt",
+            "role": "technician",
+            "organization": foreign_org,
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 422  # not a choice in Mourão
     assert outbox(app) == []
 
@@ -101,18 +120,26 @@ def test_invitation_schedules_a_reminder_and_revoking_cancels_it(app: Flask, as_
     admin = as_user("coordenacao@mourao.demo")
     invite(app, admin, "lembrete@exemplo.pt")
     with app.app_context(), tenant_scope(mourao_id()):
-        invitation = db.session.scalar(select(Invitation).where(Invitation.email == "lembrete@exemplo.pt"))
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.email == "lembrete@exemplo.pt")
+        )
         assert invitation is not None
-        reminder = db.session.scalar(select(Reminder).where(Reminder.object_id == invitation.id,
-                                                             Reminder.object_type == "invitation"))
+        reminder = db.session.scalar(
+            select(Reminder).where(
+                Reminder.object_id == invitation.id, Reminder.object_type == "invitation"
+            )
+        )
         assert reminder is not None
-        assert reminder.due_date == (invitation.expires_at.date().fromordinal(
-            invitation.expires_at.date().toordinal() - 2))
+        assert reminder.due_date == (
+            invitation.expires_at.date().fromordinal(invitation.expires_at.date().toordinal() - 2)
+        )
         invitation_id = invitation.id
     page = admin.get("/t/mourao/admin/users")
     assert "lembrete@exemplo.pt" in page.text
-    response = admin.post(f"/t/mourao/admin/invitations/{invitation_id}/revoke",
-                          data={"csrf_token": csrf_token(page.text)})
+    response = admin.post(
+        f"/t/mourao/admin/invitations/{invitation_id}/revoke",
+        data={"csrf_token": csrf_token(page.text)},
+    )
     assert response.status_code == 302
     path = link_in(outbox(app)[0])
     assert admin.get(path).status_code == 404
@@ -121,18 +148,28 @@ def test_invitation_schedules_a_reminder_and_revoking_cancels_it(app: Flask, as_
 def test_admin_manages_roles_and_access_but_not_their_own(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
     admin = as_user("coordenacao@mourao.demo")
     with app.app_context():
-        ids = dict(db.session.execute(
-            select(User.email, Membership.id).join(Membership.user)
-            .where(Membership.tenant_id == mourao_id())
-        ).all())
+        ids = dict(
+            db.session.execute(
+                select(User.email, Membership.id)
+                .join(Membership.user)
+                .where(Membership.tenant_id == mourao_id())
+            ).all()
+        )
     token = csrf_token(admin.get("/t/mourao/admin/users").text)
-    admin.post(f"/t/mourao/admin/memberships/{ids['junta@mourao.demo']}/active",
-               data={"csrf_token": token, "active": "0"})
+    admin.post(
+        f"/t/mourao/admin/memberships/{ids['junta@mourao.demo']}/active",
+        data={"csrf_token": token, "active": "0"},
+    )
     assert as_user_fails(app, "junta@mourao.demo")
-    admin.post(f"/t/mourao/admin/memberships/{ids['gestora@mourao.demo']}/role",
-               data={"csrf_token": token, "role": "tenant_admin"})
-    mine = admin.post(f"/t/mourao/admin/memberships/{ids['coordenacao@mourao.demo']}/active",
-                      data={"csrf_token": token, "active": "0"}, follow_redirects=True)
+    admin.post(
+        f"/t/mourao/admin/memberships/{ids['gestora@mourao.demo']}/role",
+        data={"csrf_token": token, "role": "tenant_admin"},
+    )
+    mine = admin.post(
+        f"/t/mourao/admin/memberships/{ids['coordenacao@mourao.demo']}/active",
+        data={"csrf_token": token, "active": "0"},
+        follow_redirects=True,
+    )
     assert "Não pode retirar o seu próprio acesso." in mine.text
     with app.app_context():
         assert db.session.get(Membership, ids["gestora@mourao.demo"]).role == "tenant_admin"  # type: ignore[union-attr]
@@ -152,11 +189,18 @@ def test_api_invitation_needs_csrf_and_validates(app: Flask, as_user) -> None:  
     token = csrf_token(admin.get("/t/mourao/").text)
     with app.app_context():
         organization = org_id("cs-mourao")
-    payload = {"name": "API", "email": "api@exemplo.pt", "role": "technician",
-               "organization_id": organization}
+    payload = {
+        "name": "API",
+        "email": "api@exemplo.pt",
+        "role": "technician",
+        "organization_id": organization,
+    }
     assert admin.post("/api/v1/t/mourao/invitations", json=payload).status_code == 400
-    bad = admin.post("/api/v1/t/mourao/invitations", json={**payload, "email": "x"},
-                     headers={"X-CSRFToken": token})
+    bad = admin.post(
+        "/api/v1/t/mourao/invitations",
+        json={**payload, "email": "x"},
+        headers={"X-CSRFToken": token},
+    )
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "email"
     ok = admin.post("/api/v1/t/mourao/invitations", json=payload, headers={"X-CSRFToken": token})
     assert ok.status_code == 201 and ok.get_json()["email"] == "api@exemplo.pt"

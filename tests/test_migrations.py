@@ -21,8 +21,9 @@ def empty_database(tmp_path):  # type: ignore[no-untyped-def]
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
     name = f"teia_migration_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(PG_OWNER_URL).set(database="postgres"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        make_url(PG_OWNER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:

@@ -63,16 +63,28 @@ def test_static_assets_are_local(client) -> None:  # type: ignore[no-untyped-def
 
 def test_brazilian_council_reads_brazilian_portuguese(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
     with app.app_context():
-        tenant = Tenant(slug="sao-tome-br", name="São Tomé", official_name="Prefeitura de Teste",
-                        country="BR", locale="pt_BR", official_code="3500000", district="SP",
-                        region="Teste", timezone="America/Sao_Paulo", municipal_holiday="07-03",
-                        municipal_holiday_name="Aniversário", parishes=["Centro"], source_hash="t")
+        tenant = Tenant(
+            slug="sao-tome-br",
+            name="São Tomé",
+            official_name="Prefeitura de Teste",
+            country="BR",
+            locale="pt_BR",
+            official_code="3500000",
+            district="SP",
+            region="Teste",
+            timezone="America/Sao_Paulo",
+            municipal_holiday="07-03",
+            municipal_holiday_name="Aniversário",
+            parishes=["Centro"],
+            source_hash="t",
+        )
         org = db.session.scalar(select(Organization).where(Organization.slug == "cimac"))
         user = db.session.scalar(select(User).where(User.email == "gestora@mourao.demo"))
         db.session.add(tenant)
         db.session.flush()
-        db.session.add(Membership(user=user, organization=org, tenant=tenant,
-                                  role=Role.TENANT_ADMIN))
+        db.session.add(
+            Membership(user=user, organization=org, tenant=tenant, role=Role.TENANT_ADMIN)
+        )
         db.session.commit()
     login(client, "gestora@mourao.demo")
     br = client.get("/t/sao-tome-br/").text

@@ -11,8 +11,9 @@ from tests.conftest import body, csrf_token, login, outbox
 
 def request_reset(client, email: str):  # type: ignore[no-untyped-def]
     page = client.get("/password/forgot")
-    return client.post("/password/forgot", data={"email": email,
-                                                 "csrf_token": csrf_token(page.text)})
+    return client.post(
+        "/password/forgot", data={"email": email, "csrf_token": csrf_token(page.text)}
+    )
 
 
 def test_reset_link_works_once(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
@@ -23,11 +24,18 @@ def test_reset_link_works_once(app: Flask, client) -> None:  # type: ignore[no-u
     path = re.search(r"http://teia\.test(/password/reset/\S+)", body(message)).group(1)  # type: ignore[union-attr]
     page = client.get(path)
     assert page.status_code == 200
-    short = client.post(path, data={"password": "curta", "confirm": "curta",
-                                    "csrf_token": csrf_token(page.text)})
+    short = client.post(
+        path, data={"password": "curta", "confirm": "curta", "csrf_token": csrf_token(page.text)}
+    )
     assert "Use pelo menos 10 caracteres." in short.text
-    done = client.post(path, data={"password": "outra-senha-longa", "confirm": "outra-senha-longa",
-                                   "csrf_token": csrf_token(page.text)})
+    done = client.post(
+        path,
+        data={
+            "password": "outra-senha-longa",
+            "confirm": "outra-senha-longa",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert done.status_code == 302
     assert client.get(path).status_code == 404
     assert login(client, "escola@mourao.demo").status_code == 200  # old password gone

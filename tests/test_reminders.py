@@ -23,10 +23,14 @@ def setup_invitation(app: Flask, slug: str = "portel") -> tuple[int, int, int]:
         admin = db.session.scalar(select(User).where(User.email == f"coordenacao@{slug}.demo"))
         assert tenant_id and admin
         with tenant_scope(tenant_id):
-            invitation = Invitation(email="p@exemplo.pt", name="P", role=Role.TECHNICIAN,
-                                    organization_id=admin.memberships[0].organization_id,
-                                    invited_by_id=admin.id,
-                                    expires_at=utcnow() + timedelta(days=1))
+            invitation = Invitation(
+                email="p@exemplo.pt",
+                name="P",
+                role=Role.TECHNICIAN,
+                organization_id=admin.memberships[0].organization_id,
+                invited_by_id=admin.id,
+                expires_at=utcnow() + timedelta(days=1),
+            )
             db.session.add(invitation)
             db.session.flush()
         db.session.commit()
@@ -35,8 +39,14 @@ def setup_invitation(app: Flask, slug: str = "portel") -> tuple[int, int, int]:
 
 def schedule(tenant_id: int, invitation_id: int, user_id: int) -> None:
     with tenant_scope(tenant_id):
-        schedule_reminder(db.session, object_type="invitation", object_id=invitation_id,
-                          kind="invitation_expiring", due_date=utcnow().date(), user_id=user_id)
+        schedule_reminder(
+            db.session,
+            object_type="invitation",
+            object_id=invitation_id,
+            kind="invitation_expiring",
+            due_date=utcnow().date(),
+            user_id=user_id,
+        )
 
 
 def test_scheduling_twice_stores_once_and_dispatching_twice_sends_once(app: Flask) -> None:
@@ -49,7 +59,9 @@ def test_scheduling_twice_stores_once_and_dispatching_twice_sends_once(app: Flas
             assert dispatch_due_reminders(db.session, utcnow().date()) == 1
             assert dispatch_due_reminders(db.session, utcnow().date()) == 0
         db.session.commit()
-        notes = db.session.scalars(select(Notification).where(Notification.user_id == admin_id)).all()
+        notes = db.session.scalars(
+            select(Notification).where(Notification.user_id == admin_id)
+        ).all()
         assert [n.kind for n in notes] == ["reminder.invitation_expiring"]
         assert notes[0].emailed_at is not None
     [message] = outbox(app)
@@ -71,9 +83,14 @@ def test_a_reminder_no_longer_due_is_cancelled(app: Flask) -> None:
 def test_future_reminders_wait(app: Flask) -> None:
     tenant_id, invitation_id, admin_id = setup_invitation(app)
     with app.app_context(), tenant_scope(tenant_id):
-        schedule_reminder(db.session, object_type="invitation", object_id=invitation_id,
-                          kind="invitation_expiring", due_date=utcnow().date() + timedelta(days=3),
-                          user_id=admin_id)
+        schedule_reminder(
+            db.session,
+            object_type="invitation",
+            object_id=invitation_id,
+            kind="invitation_expiring",
+            due_date=utcnow().date() + timedelta(days=3),
+            user_id=admin_id,
+        )
         assert dispatch_due_reminders(db.session, utcnow().date()) == 0
 
 

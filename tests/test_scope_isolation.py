@@ -21,8 +21,11 @@ def tenant_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if "tenant" not in rule.arguments:
             continue
-        path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "reguengos-de-monsaraz"
-                      if m.group(1) == "tenant" else "1", rule.rule)
+        path = re.sub(
+            r"<(?:int:)?(\w+)>",
+            lambda m: "reguengos-de-monsaraz" if m.group(1) == "tenant" else "1",
+            rule.rule,
+        )
         routes.extend((method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"}))
     assert len(routes) >= 10
     return routes
@@ -41,9 +44,13 @@ def test_every_tenant_url_is_404_for_another_councils_member(app: Flask, as_user
 
 def test_same_urls_work_for_the_councils_own_member(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
     c = as_user("coordenacao@reguengos-de-monsaraz.demo")
-    for path in ("/t/reguengos-de-monsaraz/", "/t/reguengos-de-monsaraz/admin/users",
-                 "/t/reguengos-de-monsaraz/admin/audit", "/api/v1/t/reguengos-de-monsaraz/",
-                 "/api/v1/t/reguengos-de-monsaraz/members"):
+    for path in (
+        "/t/reguengos-de-monsaraz/",
+        "/t/reguengos-de-monsaraz/admin/users",
+        "/t/reguengos-de-monsaraz/admin/audit",
+        "/api/v1/t/reguengos-de-monsaraz/",
+        "/api/v1/t/reguengos-de-monsaraz/members",
+    ):
         assert c.get(path).status_code == 200, path
 
 
@@ -76,20 +83,26 @@ def test_foreign_membership_ids_are_404_inside_ones_own_council(app: Flask, as_u
     with app.app_context():
         reguengos = db.session.scalar(select(Tenant).where(Tenant.slug == "reguengos-de-monsaraz"))
         assert reguengos
-        foreign = db.session.scalar(select(Membership.id).where(Membership.tenant_id == reguengos.id))
+        foreign = db.session.scalar(
+            select(Membership.id).where(Membership.tenant_id == reguengos.id)
+        )
         with tenant_scope(reguengos.id):
             foreign_invitation = db.session.scalar(select(Invitation.id))
     c = as_user("coordenacao@mourao.demo")
     token = csrf_token(c.get("/t/mourao/admin/users").text)
-    response = c.post(f"/t/mourao/admin/memberships/{foreign}/active",
-                      data={"csrf_token": token, "active": "0"})
+    response = c.post(
+        f"/t/mourao/admin/memberships/{foreign}/active", data={"csrf_token": token, "active": "0"}
+    )
     assert response.status_code == 404
-    response = c.post(f"/t/mourao/admin/memberships/{foreign}/role",
-                      data={"csrf_token": token, "role": "technician"})
+    response = c.post(
+        f"/t/mourao/admin/memberships/{foreign}/role",
+        data={"csrf_token": token, "role": "technician"},
+    )
     assert response.status_code == 404
     if foreign_invitation:
-        response = c.post(f"/t/mourao/admin/invitations/{foreign_invitation}/revoke",
-                          data={"csrf_token": token})
+        response = c.post(
+            f"/t/mourao/admin/invitations/{foreign_invitation}/revoke", data={"csrf_token": token}
+        )
         assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Membership, foreign).active  # type: ignore[union-attr]

@@ -11,8 +11,14 @@ from teia.core.tenancy import tenant_scope
 from teia.notifications.services import notify, schedule_reminder
 from teia.tenants.models import Organization, Tenant
 
-PAGES = ["/t/mourao/", "/t/mourao/admin/users", "/t/mourao/admin/audit", "/notifications",
-         "/api/v1/me", "/api/v1/t/mourao/members"]
+PAGES = [
+    "/t/mourao/",
+    "/t/mourao/admin/users",
+    "/t/mourao/admin/audit",
+    "/notifications",
+    "/api/v1/me",
+    "/api/v1/t/mourao/members",
+]
 
 
 def counts(c) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -33,17 +39,29 @@ def grow(app: Flask, n: int) -> None:
         assert mourao and admin and org
         for i in range(n):
             user = User(email=f"extra{i}@mourao.test", name=f"Extra {i}", password_hash="x")
-            user.memberships.append(Membership(tenant=mourao, organization=org,
-                                               role=Role.TECHNICIAN))
+            user.memberships.append(
+                Membership(tenant=mourao, organization=org, role=Role.TECHNICIAN)
+            )
             db.session.add(user)
-            notify(db.session, user_id=admin.id, kind="test", subject=f"N{i}", email=False,
-                   tenant_id=mourao.id)
+            notify(
+                db.session,
+                user_id=admin.id,
+                kind="test",
+                subject=f"N{i}",
+                email=False,
+                tenant_id=mourao.id,
+            )
         db.session.flush()
         with tenant_scope(mourao.id):
             for i in range(n):
-                schedule_reminder(db.session, object_type="invitation", object_id=10_000 + i,
-                                  kind="invitation_expiring", due_date=admin.created_at.date(),
-                                  user_id=admin.id)
+                schedule_reminder(
+                    db.session,
+                    object_type="invitation",
+                    object_id=10_000 + i,
+                    kind="invitation_expiring",
+                    due_date=admin.created_at.date(),
+                    user_id=admin.id,
+                )
         db.session.commit()
 
 

@@ -26,8 +26,12 @@ def add_invitation(tenant_id: int, email: str) -> Invitation:
     assert inviter and org
     with tenant_scope(tenant_id):
         invitation = Invitation(
-            email=email, name="N", role=Role.TECHNICIAN, organization_id=org.id,
-            invited_by_id=inviter.id, expires_at=utcnow() + timedelta(days=1),
+            email=email,
+            name="N",
+            role=Role.TECHNICIAN,
+            organization_id=org.id,
+            invited_by_id=inviter.id,
+            expires_at=utcnow() + timedelta(days=1),
         )
         db.session.add(invitation)
         db.session.flush()
@@ -92,7 +96,9 @@ def test_no_tenant_in_scope_fails_loudly(app: Flask, two_councils) -> None:  # t
         with pytest.raises(NoTenantInScope):
             db.session.scalars(select(Invitation)).all()
         with pytest.raises(NoTenantInScope):
-            db.session.execute(select(User.email).join(Invitation, Invitation.invited_by_id == User.id)).all()
+            db.session.execute(
+                select(User.email).join(Invitation, Invitation.invited_by_id == User.id)
+            ).all()
         with pytest.raises(NoTenantInScope):
             db.session.execute(update(Invitation).values(name="x"))
 
@@ -105,18 +111,27 @@ def test_new_rows_take_the_scope_and_cannot_target_another_tenant(app: Flask) ->
         with tenant_scope(mourao):
             db.session.add(
                 Invitation(
-                    tenant_id=reguengos, email="x@x.test", name="X", role=Role.TECHNICIAN,
+                    tenant_id=reguengos,
+                    email="x@x.test",
+                    name="X",
+                    role=Role.TECHNICIAN,
                     organization_id=invitation.organization_id,
-                    invited_by_id=invitation.invited_by_id, expires_at=utcnow(),
+                    invited_by_id=invitation.invited_by_id,
+                    expires_at=utcnow(),
                 )
             )
             with pytest.raises(NoTenantInScope):
                 db.session.flush()
         db.session.rollback()
         db.session.add(
-            Invitation(email="y@x.test", name="Y", role=Role.TECHNICIAN,
-                       organization_id=invitation.organization_id,
-                       invited_by_id=invitation.invited_by_id, expires_at=utcnow())
+            Invitation(
+                email="y@x.test",
+                name="Y",
+                role=Role.TECHNICIAN,
+                organization_id=invitation.organization_id,
+                invited_by_id=invitation.invited_by_id,
+                expires_at=utcnow(),
+            )
         )
         with pytest.raises(NoTenantInScope):
             db.session.flush()
@@ -138,7 +153,9 @@ def test_tenant_optional_rows_split_platform_and_tenant(app: Flask) -> None:
         tests = AuditEvent.action.like("test.%")
         assert set(db.session.scalars(select(AuditEvent.action).where(tests))) == {"test.platform"}
         with tenant_scope(mourao):
-            assert set(db.session.scalars(select(AuditEvent.action).where(tests))) == {"test.mourao"}
+            assert set(db.session.scalars(select(AuditEvent.action).where(tests))) == {
+                "test.mourao"
+            }
             db.session.add(AuditEvent(action="test.late", tenant_id=None))
             with pytest.raises(NoTenantInScope):
                 db.session.flush()

@@ -34,7 +34,9 @@ def test_shipped_councils_are_loaded(app: Flask) -> None:
         assert tenants["portel"].municipal_holiday_in(2026) == date(2026, 4, 6)
         cimac = db.session.scalar(select(Consortium).where(Consortium.slug == "cimac"))
         assert cimac and {t.slug for t in cimac.members} == {
-            "mourao", "reguengos-de-monsaraz", "portel"
+            "mourao",
+            "reguengos-de-monsaraz",
+            "portel",
         }
         assert db.session.scalar(
             select(CatalogEntry).where(CatalogEntry.code == "child_protection_commission")
@@ -50,8 +52,11 @@ def test_sync_is_idempotent(app: Flask) -> None:
 
 def test_a_changed_file_updates_its_council(app: Flask, tree: Path) -> None:
     path = tree / "portel" / "tenant.yaml"
-    path.write_text(path.read_text().replace("official_name: Município de Portel",
-                                             "official_name: Câmara Municipal de Portel"))
+    path.write_text(
+        path.read_text().replace(
+            "official_name: Município de Portel", "official_name: Câmara Municipal de Portel"
+        )
+    )
     with app.app_context():
         report = sync_tenants(db.session, tree)
         assert report.updated == ["tenant:portel"]

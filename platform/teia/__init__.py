@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, Response, g
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from teia.config import Settings
 
@@ -35,6 +36,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TEIA_SQL_COUNT_HEADER=not settings.production,
     )
     app.config.update(config)
+    if settings.proxy_hops:
+        # Behind nginx: rate limits, lockout and the audit trail need the client's address.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
     _request_boundary(app)
@@ -61,9 +66,9 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     celery_init_app(app)
     cli.init_app(app)
-    import teia.audit.guards  # noqa: F401 - registers the append-only guard
+    import teia.accounts.tasks
+    import teia.audit.guards
     import teia.notifications.tasks  # noqa: F401 - registers the tasks
-    import teia.accounts.tasks  # noqa: F401
 
 
 def _init_login(app: Flask) -> None:

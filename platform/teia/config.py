@@ -40,6 +40,7 @@ class Settings:
     mail_use_tls: bool = False
     mail_sender: str = "Teia <nao-responder@teia.local>"
     base_url: str = "http://127.0.0.1:5000"
+    proxy_hops: int = 0
     tenants_dir: Path = field(default_factory=lambda: REPO_ROOT / "tenants")
 
     @property
@@ -69,6 +70,7 @@ class Settings:
             mail_sender=_env("TEIA_MAIL_SENDER", cls.mail_sender) or cls.mail_sender,
             base_url=(_env("TEIA_BASE_URL", cls.base_url) or cls.base_url).rstrip("/"),
             tenants_dir=Path(_env("TEIA_TENANTS_DIR", str(REPO_ROOT / "tenants"))),
+            proxy_hops=int(_env("TEIA_PROXY_HOPS", "0") or 0),
         )
         settings.validate()
         settings.apply_embedded_defaults()

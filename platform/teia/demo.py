@@ -23,17 +23,33 @@ DEMO_PASSWORD = "teia-demo"  # noqa: S105 - documented demo credential, refused 
 
 # (slug, name, catalogue type, councils it works in)
 ORGANIZATIONS = [
-    ("cimac", "Comunidade Intermunicipal do Alentejo Central", "intermunicipal_entity",
-     ["mourao", "reguengos-de-monsaraz", "portel"]),
-    ("ss-evora-mourao", "Segurança Social – Serviço Local de Mourão", "social_security_service",
-     ["mourao"]),
-    ("scm-mourao", "Santa Casa da Misericórdia de Mourão", "misericordia",
-     ["mourao", "reguengos-de-monsaraz"]),
+    (
+        "cimac",
+        "Comunidade Intermunicipal do Alentejo Central",
+        "intermunicipal_entity",
+        ["mourao", "reguengos-de-monsaraz", "portel"],
+    ),
+    (
+        "ss-evora-mourao",
+        "Segurança Social, Serviço Local de Mourão",
+        "social_security_service",
+        ["mourao"],
+    ),
+    (
+        "scm-mourao",
+        "Santa Casa da Misericórdia de Mourão",
+        "misericordia",
+        ["mourao", "reguengos-de-monsaraz"],
+    ),
     ("cs-mourao", "Centro de Saúde de Mourão (UCSP)", "primary_health_care_unit", ["mourao"]),
     ("ae-mourao", "Agrupamento de Escolas de Mourão", "school", ["mourao"]),
     ("jf-mourao", "Junta de Freguesia de Mourão", "parish_council", ["mourao"]),
-    ("acolher-alentejo", "Casa de Acolhimento Temporário do Alentejo Central", "shelter_operator",
-     ["mourao", "reguengos-de-monsaraz", "portel"]),
+    (
+        "acolher-alentejo",
+        "Casa de Acolhimento Temporário do Alentejo Central",
+        "shelter_operator",
+        ["mourao", "reguengos-de-monsaraz", "portel"],
+    ),
 ]
 
 
@@ -48,41 +64,94 @@ class DemoUser:
 _M = "municipio-mourao"
 USERS = [
     DemoUser("admin@teia.demo", "Administração da Plataforma", (), platform_admin=True),
-    DemoUser("coordenacao@cimac.demo", "Inês Coordenadora (CIMAC)",
-             (("cimac", Role.CONSORTIUM_COORDINATOR, "cimac"),)),
-    DemoUser("coordenacao@mourao.demo", "Rita Coordenadora (SAAS Mourão)",
-             (("mourao", Role.TENANT_ADMIN, _M),)),
+    DemoUser(
+        "coordenacao@cimac.demo",
+        "Inês Coordenadora (CIMAC)",
+        (("cimac", Role.CONSORTIUM_COORDINATOR, "cimac"),),
+    ),
+    DemoUser(
+        "coordenacao@mourao.demo",
+        "Rita Coordenadora (SAAS Mourão)",
+        (("mourao", Role.TENANT_ADMIN, _M),),
+    ),
     DemoUser("gestora@mourao.demo", "Ana Gestora de Caso", (("mourao", Role.CASE_MANAGER, _M),)),
-    DemoUser("tecnica@mourao.demo", "Joana Técnica", (
-        ("mourao", Role.TECHNICIAN, _M),
-        ("portel", Role.TECHNICIAN, council_organization_slug("portel")),
-    )),
-    DemoUser("decisao@mourao.demo", "Vereador da Ação Social", (("mourao", Role.DECISION_MAKER, _M),)),
+    DemoUser(
+        "tecnica@mourao.demo",
+        "Joana Técnica",
+        (
+            ("mourao", Role.TECHNICIAN, _M),
+            ("portel", Role.TECHNICIAN, council_organization_slug("portel")),
+        ),
+    ),
+    DemoUser(
+        "decisao@mourao.demo", "Vereador da Ação Social", (("mourao", Role.DECISION_MAKER, _M),)
+    ),
     DemoUser("financas@mourao.demo", "Divisão Financeira", (("mourao", Role.FINANCE, _M),)),
-    DemoUser("ipss@mourao.demo", "Carla (Santa Casa da Misericórdia)", (
-        ("mourao", Role.PARTNER_PROFESSIONAL, "scm-mourao"),
-        ("reguengos-de-monsaraz", Role.PARTNER_PROFESSIONAL, "scm-mourao"),
-    )),
-    DemoUser("saude@mourao.demo", "Enf.ª Teresa (Centro de Saúde)",
-             (("mourao", Role.PARTNER_PROFESSIONAL, "cs-mourao"),)),
-    DemoUser("seguranca-social@mourao.demo", "Paulo (Segurança Social)",
-             (("mourao", Role.PARTNER_PROFESSIONAL, "ss-evora-mourao"),)),
-    DemoUser("escola@mourao.demo", "Prof.ª Sofia (Agrupamento de Escolas)",
-             (("mourao", Role.PARTNER_PROFESSIONAL, "ae-mourao"),)),
-    DemoUser("junta@mourao.demo", "Luís (Junta de Freguesia)",
-             (("mourao", Role.PARTNER_PROFESSIONAL, "jf-mourao"),)),
-    DemoUser("acolhimento@mourao.demo", "Marta (Casa de Acolhimento)",
-             (("mourao", Role.SHELTER_STAFF, "acolher-alentejo"),)),
-    DemoUser("coordenacao@reguengos-de-monsaraz.demo", "Coordenação SAAS Reguengos",
-             (("reguengos-de-monsaraz", Role.TENANT_ADMIN,
-               council_organization_slug("reguengos-de-monsaraz")),)),
-    DemoUser("gestor@reguengos-de-monsaraz.demo", "Rui Gestor de Caso",
-             (("reguengos-de-monsaraz", Role.CASE_MANAGER,
-               council_organization_slug("reguengos-de-monsaraz")),)),
-    DemoUser("coordenacao@portel.demo", "Coordenação SAAS Portel",
-             (("portel", Role.TENANT_ADMIN, council_organization_slug("portel")),)),
-    DemoUser("gestora@portel.demo", "Helena Gestora de Caso",
-             (("portel", Role.CASE_MANAGER, council_organization_slug("portel")),)),
+    DemoUser(
+        "ipss@mourao.demo",
+        "Carla (Santa Casa da Misericórdia)",
+        (
+            ("mourao", Role.PARTNER_PROFESSIONAL, "scm-mourao"),
+            ("reguengos-de-monsaraz", Role.PARTNER_PROFESSIONAL, "scm-mourao"),
+        ),
+    ),
+    DemoUser(
+        "saude@mourao.demo",
+        "Enf.ª Teresa (Centro de Saúde)",
+        (("mourao", Role.PARTNER_PROFESSIONAL, "cs-mourao"),),
+    ),
+    DemoUser(
+        "seguranca-social@mourao.demo",
+        "Paulo (Segurança Social)",
+        (("mourao", Role.PARTNER_PROFESSIONAL, "ss-evora-mourao"),),
+    ),
+    DemoUser(
+        "escola@mourao.demo",
+        "Prof.ª Sofia (Agrupamento de Escolas)",
+        (("mourao", Role.PARTNER_PROFESSIONAL, "ae-mourao"),),
+    ),
+    DemoUser(
+        "junta@mourao.demo",
+        "Luís (Junta de Freguesia)",
+        (("mourao", Role.PARTNER_PROFESSIONAL, "jf-mourao"),),
+    ),
+    DemoUser(
+        "acolhimento@mourao.demo",
+        "Marta (Casa de Acolhimento)",
+        (("mourao", Role.SHELTER_STAFF, "acolher-alentejo"),),
+    ),
+    DemoUser(
+        "coordenacao@reguengos-de-monsaraz.demo",
+        "Coordenação SAAS Reguengos",
+        (
+            (
+                "reguengos-de-monsaraz",
+                Role.TENANT_ADMIN,
+                council_organization_slug("reguengos-de-monsaraz"),
+            ),
+        ),
+    ),
+    DemoUser(
+        "gestor@reguengos-de-monsaraz.demo",
+        "Rui Gestor de Caso",
+        (
+            (
+                "reguengos-de-monsaraz",
+                Role.CASE_MANAGER,
+                council_organization_slug("reguengos-de-monsaraz"),
+            ),
+        ),
+    ),
+    DemoUser(
+        "coordenacao@portel.demo",
+        "Coordenação SAAS Portel",
+        (("portel", Role.TENANT_ADMIN, council_organization_slug("portel")),),
+    ),
+    DemoUser(
+        "gestora@portel.demo",
+        "Helena Gestora de Caso",
+        (("portel", Role.CASE_MANAGER, council_organization_slug("portel")),),
+    ),
 ]
 
 
@@ -108,13 +177,23 @@ def load_demo(session: Session) -> int:
     for spec in USERS:
         user = session.scalar(select(User).where(User.email == spec.email))
         if user is None:
-            user = User(email=spec.email, name=spec.name, password_hash=password_hash,
-                        is_platform_admin=spec.platform_admin)
+            user = User(
+                email=spec.email,
+                name=spec.name,
+                password_hash=password_hash,
+                is_platform_admin=spec.platform_admin,
+            )
             session.add(user)
             created += 1
         for scope_slug, role, org_slug in spec.memberships:
-            _ensure_membership(session, user, role, orgs[org_slug],
-                               tenants.get(scope_slug), consortia.get(scope_slug))
+            _ensure_membership(
+                session,
+                user,
+                role,
+                orgs[org_slug],
+                tenants.get(scope_slug),
+                consortia.get(scope_slug),
+            )
     session.flush()
     _welcome(session, tenants["mourao"])
     return created
@@ -129,7 +208,11 @@ def _ensure_membership(
     consortium: Consortium | None,
 ) -> None:
     for membership in user.memberships:
-        if membership.role == role and membership.tenant == tenant and membership.consortium == consortium:
+        if (
+            membership.role == role
+            and membership.tenant == tenant
+            and membership.consortium == consortium
+        ):
             return
     user.memberships.append(
         Membership(role=role, organization=org, tenant=tenant, consortium=consortium)
@@ -144,16 +227,30 @@ def _welcome(session: Session, mourao: Tenant) -> None:
         if session.scalar(select(Invitation.id).limit(1)) is not None:
             return
         invitation = Invitation(
-            email="nova.tecnica@mourao.demo", name="Nova Técnica", role=Role.TECHNICIAN,
-            organization_id=admin.memberships[0].organization_id, invited_by_id=admin.id,
+            email="nova.tecnica@mourao.demo",
+            name="Nova Técnica",
+            role=Role.TECHNICIAN,
+            organization_id=admin.memberships[0].organization_id,
+            invited_by_id=admin.id,
             expires_at=utcnow() + timedelta(days=2),
         )
         session.add(invitation)
         session.flush()
         schedule_reminder(
-            session, object_type="invitation", object_id=invitation.id,
-            kind="invitation_expiring", due_date=utcnow().date(), user_id=admin.id,
+            session,
+            object_type="invitation",
+            object_id=invitation.id,
+            kind="invitation_expiring",
+            due_date=utcnow().date(),
+            user_id=admin.id,
         )
-        notify(session, user_id=admin.id, tenant_id=mourao.id, kind="welcome", email=False,
-               subject="Bem-vinda à Teia", body="Os dados de demonstração estão prontos.",
-               link="/t/mourao/")
+        notify(
+            session,
+            user_id=admin.id,
+            tenant_id=mourao.id,
+            kind="welcome",
+            email=False,
+            subject="Bem-vinda à Teia",
+            body="Os dados de demonstração estão prontos.",
+            link="/t/mourao/",
+        )

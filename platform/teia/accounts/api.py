@@ -44,8 +44,11 @@ def members():  # type: ignore[no-untyped-def]
     rows = services.tenant_members(db.session, current_tenant().id)
     return jsonify(
         members=[
-            {**_membership_json(m), "active": m.active, "user": {"id": m.user.id,
-             "name": m.user.name, "email": m.user.email}}
+            {
+                **_membership_json(m),
+                "active": m.active,
+                "user": {"id": m.user.id, "name": m.user.name, "email": m.user.email},
+            }
             for m in rows
         ]
     )
@@ -65,17 +68,28 @@ def create_invitation():  # type: ignore[no-untyped-def]
     try:
         data = InvitationIn.model_validate(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        errors = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
+        ]
         return jsonify(error="invalid", status=422, errors=errors), 422
     if data.role not in TENANT_ROLES:
-        return jsonify(error="invalid", status=422,
-                       errors=[{"field": "role", "message": "not a council role"}]), 422
+        return jsonify(
+            error="invalid", status=422, errors=[{"field": "role", "message": "not a council role"}]
+        ), 422
     try:
         invitation = services.invite(
-            db.session, inviter=current_user, email=data.email, name=data.name, role=data.role,
+            db.session,
+            inviter=current_user,
+            email=data.email,
+            name=data.name,
+            role=data.role,
             organization_id=data.organization_id,
         )
     except services.AccountError as exc:
         return jsonify(error="rejected", status=422, message=str(exc)), 422
-    return jsonify(id=invitation.id, email=invitation.email, role=invitation.role,
-                   expires_at=invitation.expires_at.isoformat() + "Z"), 201
+    return jsonify(
+        id=invitation.id,
+        email=invitation.email,
+        role=invitation.role,
+        expires_at=invitation.expires_at.isoformat() + "Z",
+    ), 201

@@ -24,7 +24,16 @@ class Role(StrEnum):
     SHELTER_STAFF = "shelter_staff"
 
 
-TENANT_ROLES = tuple(r for r in Role if r is not Role.CONSORTIUM_COORDINATOR)
+# In the order a council's admin most often picks them.
+TENANT_ROLES = (
+    Role.TECHNICIAN,
+    Role.CASE_MANAGER,
+    Role.PARTNER_PROFESSIONAL,
+    Role.SHELTER_STAFF,
+    Role.DECISION_MAKER,
+    Role.FINANCE,
+    Role.TENANT_ADMIN,
+)
 CONSORTIUM_ROLES = (Role.CONSORTIUM_COORDINATOR,)
 
 
@@ -70,9 +79,7 @@ class Membership(Base):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        CheckConstraint(
-            "(tenant_id IS NULL) <> (consortium_id IS NULL)", name="one_scope"
-        ),
+        CheckConstraint("(tenant_id IS NULL) <> (consortium_id IS NULL)", name="one_scope"),
         UniqueConstraint("user_id", "tenant_id", "role", name="uq_memberships_user_tenant_role"),
         UniqueConstraint(
             "user_id", "consortium_id", "role", name="uq_memberships_user_consortium_role"

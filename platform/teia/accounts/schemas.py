@@ -48,15 +48,18 @@ def _confirm() -> PasswordField:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[_required, _email],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Palavra-passe"), validators=[_required],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("E-mail"), validators=[_required, _email], render_kw={"autocomplete": "username"}
+    )
+    password = PasswordField(
+        _l("Palavra-passe"), validators=[_required], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[_required, _email],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(
+        _l("E-mail"), validators=[_required, _email], render_kw={"autocomplete": "username"}
+    )
 
 
 class ResetPasswordForm(FlaskForm):
@@ -65,28 +68,32 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Palavra-passe atual"), validators=[_required],
-                            render_kw={"autocomplete": "current-password"})
+    current = PasswordField(
+        _l("Palavra-passe atual"),
+        validators=[_required],
+        render_kw={"autocomplete": "current-password"},
+    )
     password = _new_password(_l("Nova palavra-passe"))
     confirm = _confirm()
 
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(_l("Nome"), validators=[Length(max=200)])
-    password = PasswordField(_l("Palavra-passe"), validators=[_required],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Repita a palavra-passe (só para contas novas)"),
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("Palavra-passe"), validators=[_required], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        _l("Repita a palavra-passe (só para contas novas)"),
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class InviteForm(FlaskForm):
     name = StringField(_l("Nome"), validators=[_required, Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[_required, _email, Length(max=254)])
-    role = SelectField(_l("Papel"), choices=ROLE_CHOICES,
-                       validators=[_required])
+    role = SelectField(_l("Papel"), choices=ROLE_CHOICES, validators=[_required])
     organization = SelectField(_l("Organização"), coerce=int, validators=[_required])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Papel"), choices=ROLE_CHOICES,
-                       validators=[_required])
+    role = SelectField(_l("Papel"), choices=ROLE_CHOICES, validators=[_required])

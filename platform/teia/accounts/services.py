@@ -35,6 +35,7 @@ from teia.core.tenancy import require_tenant_id
 from teia.notifications.models import Reminder
 from teia.notifications.services import ReminderMessage, reminder_kind, schedule_reminder
 from teia.tenants.models import Organization, Tenant
+from teia.tenants.services import MUNICIPALITY_TYPE
 
 MAX_FAILED_LOGINS = 10
 LOCKOUT = timedelta(minutes=15)
@@ -71,7 +72,9 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None)
     now = utcnow()
     if user.locked_until and user.locked_until > now:
-        audit(session, "login.refused_locked", object_type="user", object_id=user.id, actor_id=user.id)
+        audit(
+            session, "login.refused_locked", object_type="user", object_id=user.id, actor_id=user.id
+        )
         return LoginResult(None, locked=True)
     if not user.active or not verify_password(user.password_hash, password):
         user.failed_logins += 1
@@ -134,7 +137,13 @@ def issue_reset_token(session: Session, user_id: int) -> str | None:
             user_id=user.id, token_hash=token_digest(token), expires_at=utcnow() + RESET_TOKEN_TTL
         )
     )
-    audit(session, "user.password_reset_requested", object_type="user", object_id=user.id, actor_id=user.id)
+    audit(
+        session,
+        "user.password_reset_requested",
+        object_type="user",
+        object_id=user.id,
+        actor_id=user.id,
+    )
     return token
 
 
@@ -183,7 +192,7 @@ def tenant_organizations(session: Session, tenant_id: int) -> list[Organization]
         session.scalars(
             select(Organization)
             .where(Organization.tenants.any(Tenant.id == tenant_id))
-            .order_by(Organization.name)
+            .order_by(Organization.type_code != MUNICIPALITY_TYPE, Organization.name)
         )
     )
 
@@ -276,8 +285,10 @@ def _invitation_expiring(session: Session, reminder: Reminder) -> ReminderMessag
         return None
     return ReminderMessage(
         subject=_("Um convite que enviou ainda não foi aceite"),
-        body=_("O convite expira a %(date)s. Pode revogá-lo ou enviar um novo.",
-               date=invitation.expires_at.strftime("%d/%m/%Y")),
+        body=_(
+            "O convite expira a %(date)s. Pode revogá-lo ou enviar um novo.",
+            date=invitation.expires_at.strftime("%d/%m/%Y"),
+        ),
         link=f"/t/{invitation_tenant_slug(session, invitation)}/admin/users",
     )
 
@@ -344,7 +355,13 @@ def accept_invitation(
     membership.organization_id = invitation.organization_id
     invitation.accepted_at = utcnow()
     session.flush()
-    audit(session, "invitation.accepted", object_type="invitation", object_id=invitation.id, actor_id=user.id)
+    audit(
+        session,
+        "invitation.accepted",
+        object_type="invitation",
+        object_id=invitation.id,
+        actor_id=user.id,
+    )
     return user
 
 
@@ -365,7 +382,9 @@ def tenant_membership(session: Session, membership_id: int) -> Membership:
     return membership
 
 
-def set_membership_active(session: Session, membership_id: int, active: bool, actor: User) -> Membership:
+def set_membership_active(
+    session: Session, membership_id: int, active: bool, actor: User
+) -> Membership:
     membership = tenant_membership(session, membership_id)
     if membership.user_id == actor.id and not active:
         raise AccountError(_("Não pode retirar o seu próprio acesso."))
@@ -379,7 +398,9 @@ def set_membership_active(session: Session, membership_id: int, active: bool, ac
     return membership
 
 
-def change_membership_role(session: Session, membership_id: int, role: Role, actor: User) -> Membership:
+def change_membership_role(
+    session: Session, membership_id: int, role: Role, actor: User
+) -> Membership:
     membership = tenant_membership(session, membership_id)
     if role not in TENANT_ROLES:
         raise AccountError(_("Esse papel não existe num município."))

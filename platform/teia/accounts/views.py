@@ -84,8 +84,13 @@ def forgot_password():  # type: ignore[no-untyped-def]
             user_id = user.id
             after_commit(db.session, lambda: send_password_reset.delay(user_id))
         # The same answer whether or not the account exists.
-        flash(_("Se o e-mail tiver conta na Teia, enviámos uma ligação para definir uma nova "
-                "palavra-passe."), "info")
+        flash(
+            _(
+                "Se o e-mail tiver conta na Teia, enviámos uma ligação para definir uma nova "
+                "palavra-passe."
+            ),
+            "info",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -120,8 +125,9 @@ def account():  # type: ignore[no-untyped-def]
             login_user(current_user)  # the old sessions end; this one continues
             flash(_("Palavra-passe alterada. As outras sessões foram terminadas."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/account.html", form=form, memberships=memberships(),
-                           role_labels=ROLE_LABELS)
+    return render_template(
+        "accounts/account.html", form=form, memberships=memberships(), role_labels=ROLE_LABELS
+    )
 
 
 @bp.route("/invitations/<tenant_slug>/<token>", methods=["GET", "POST"])
@@ -139,7 +145,10 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
         if form.validate_on_submit():
             try:
                 user = services.accept_invitation(
-                    db.session, token, name=form.name.data or "", password=form.password.data,
+                    db.session,
+                    token,
+                    name=form.name.data or "",
+                    password=form.password.data,
                     confirm=form.confirm.data or "",
                 )
             except services.AccountError as exc:
@@ -149,9 +158,14 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
                 login_user(user)
                 flash(_("Bem-vindo/a à Teia."), "success")
                 return redirect(url_for("tenants.home", tenant=tenant.slug))
-        return render_template("accounts/invitation.html", form=form, invitation=invitation,
-                               tenant=tenant, existing=existing is not None,
-                               role_label=ROLE_LABELS[Role(invitation.role)])
+        return render_template(
+            "accounts/invitation.html",
+            form=form,
+            invitation=invitation,
+            tenant=tenant,
+            existing=existing is not None,
+            role_label=ROLE_LABELS[Role(invitation.role)],
+        )
 
 
 # --- the council's user administration ---------------------------------------------------
@@ -193,8 +207,12 @@ def invite():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             services.invite(
-                db.session, inviter=current_user, email=form.email.data, name=form.name.data,
-                role=Role(form.role.data), organization_id=form.organization.data,
+                db.session,
+                inviter=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                organization_id=form.organization.data,
             )
         except services.AccountError as exc:
             form.form_errors.append(str(exc))

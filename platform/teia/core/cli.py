@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
 from teia.core.db import db
 
@@ -31,8 +32,11 @@ def sync_command(root: Path | None) -> None:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from exc
     db.session.commit()
-    for label, items in (("created", report.created), ("updated", report.updated),
-                         ("unchanged", report.unchanged)):
+    for label, items in (
+        ("created", report.created),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+    ):
         if items:
             click.echo(f"{label}: {', '.join(items)}")
 
@@ -59,8 +63,13 @@ def demo_command() -> None:
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create (or promote) a platform administrator."""
     from teia.accounts.models import User
-    from teia.accounts.services import AccountError, find_user_by_email, normalize_email
-    from teia.accounts.services import set_password, validate_new_password
+    from teia.accounts.services import (
+        AccountError,
+        find_user_by_email,
+        normalize_email,
+        set_password,
+        validate_new_password,
+    )
 
     try:
         validate_new_password(password, password)
@@ -85,13 +94,22 @@ def dev_command(host: str, port: int) -> None:
     if current_app.config["TEIA_SETTINGS"].production:
         raise click.ClickException("use gunicorn and separate worker/beat in production")
     root = Path(__file__).resolve().parents[3]
-    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--beat", "--pool=solo",
-         "--loglevel=INFO"],
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "tasks",
+            "worker",
+            "--beat",
+            "--pool=solo",
+            "--loglevel=INFO",
+        ],
         cwd=root,
     )
     try:
-        current_app.run(host=host, port=port, use_reloader=False)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
     finally:
         worker.terminate()
         worker.wait(timeout=20)

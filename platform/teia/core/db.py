@@ -46,7 +46,9 @@ class Database:
 
     def init_app(self, app: Flask) -> Engine:
         engine = make_engine(app.config["TEIA_DATABASE_URL"])
-        app.extensions["teia_db"] = _State(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        app.extensions["teia_db"] = _State(
+            engine, sessionmaker(bind=engine, expire_on_commit=False)
+        )
         app.teardown_appcontext(self._close)
         return engine
 

@@ -54,7 +54,10 @@ def init_app(app: Flask) -> None:
 def _answer(status: int, message: str | None, code: str | None = None):  # type: ignore[no-untyped-def]
     title = str(_TITLES.get(status, _l("Erro")))
     if wants_json():
-        body = {"error": code or _CODES.get(status, "error"), "status": status,
-                "message": message or title}
+        body = {
+            "error": code or _CODES.get(status, "error"),
+            "status": status,
+            "message": message or title,
+        }
         return jsonify(body), status
     return render_template("error.html", status=status, title=title, message=message), status

@@ -35,13 +35,18 @@ def scope_choices() -> list[ScopeChoice]:
     for m in memberships():
         if m.tenant is not None:
             key = f"t/{m.tenant.slug}"
-            choice = ScopeChoice(key, m.tenant.slug, m.tenant.name,
-                                 url_for("tenants.home", tenant=m.tenant.slug))
+            choice = ScopeChoice(
+                key, m.tenant.slug, m.tenant.name, url_for("tenants.home", tenant=m.tenant.slug)
+            )
         else:
             assert m.consortium is not None
             key = f"c/{m.consortium.slug}"
-            choice = ScopeChoice(key, m.consortium.slug, m.consortium.name,
-                                 url_for("tenants.consortium_home", consortium=m.consortium.slug))
+            choice = ScopeChoice(
+                key,
+                m.consortium.slug,
+                m.consortium.name,
+                url_for("tenants.consortium_home", consortium=m.consortium.slug),
+            )
         seen.setdefault(key, choice)
     return list(seen.values())
 

@@ -80,13 +80,17 @@ def _carry_scope(endpoint: str, values: dict[str, Any]) -> None:
     from flask import current_app
 
     tenant = g.get("tenant")
-    if tenant and "tenant" not in values and current_app.url_map.is_endpoint_expecting(
-        endpoint, "tenant"
+    if (
+        tenant
+        and "tenant" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "tenant")
     ):
         values["tenant"] = tenant.slug
     consortium = g.get("consortium")
-    if consortium and "consortium" not in values and current_app.url_map.is_endpoint_expecting(
-        endpoint, "consortium"
+    if (
+        consortium
+        and "consortium" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "consortium")
     ):
         values["consortium"] = consortium.slug
 

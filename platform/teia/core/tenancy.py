@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine, ForeignKey, Table, event
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -25,6 +24,7 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql import visitors
 
 _current_tenant: ContextVar[int | None] = ContextVar("teia_tenant", default=None)
 
@@ -44,7 +44,7 @@ class TenantScoped:
     tenant_optional: ClassVar[bool] = False
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy passes the class
+    def tenant_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
 
 
@@ -58,7 +58,7 @@ class TenantOptional(TenantScoped):
     tenant_optional: ClassVar[bool] = True
 
     @declared_attr
-    def tenant_id(cls) -> Mapped[int | None]:  # noqa: N805
+    def tenant_id(cls) -> Mapped[int | None]:
         return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
 
 
@@ -102,7 +102,9 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
     if tenant_id is None:
         touched = _required_tables_in(state)
         if touched:
-            raise NoTenantInScope(f"query of tenant-owned {', '.join(sorted(touched))} with no tenant")
+            raise NoTenantInScope(
+                f"query of tenant-owned {', '.join(sorted(touched))} with no tenant"
+            )
         # Platform rows of optional models (and, should a case escape the check above,
         # nothing of a required model: its tenant_id is never NULL).
         state.statement = state.statement.options(
@@ -121,13 +123,12 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
 def _required_tables_in(state: ORMExecuteState) -> set[str]:
     """Names of required tenant-owned tables the statement reads or writes, joins included."""
     required = _required_tables()
-    names = {
-        m.local_table.name for m in state.all_mappers if m.local_table.name in required
-    }
+    names = {m.local_table.name for m in state.all_mappers if m.local_table.name in required}
     if state.is_select:
         for from_ in state.statement.get_final_froms():
             names.update(
-                t.name for t in visitors.iterate(from_)
+                t.name
+                for t in visitors.iterate(from_)
                 if isinstance(t, Table) and t.name in required
             )
     return names

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from dateutil.easter import easter
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dateutil.easter import easter
 from teia.core.db import Base, utcnow
 
 consortium_members = Table(
@@ -54,7 +54,9 @@ class Tenant(Base):
     def municipal_holiday_in(self, year: int) -> date:
         """The council's own holiday in ``year`` (fixed, or a number of days after Easter)."""
         if self.municipal_holiday.startswith("easter+"):
-            return easter(year) + timedelta(days=int(self.municipal_holiday.removeprefix("easter+")))
+            return easter(year) + timedelta(
+                days=int(self.municipal_holiday.removeprefix("easter+"))
+            )
         month, day = self.municipal_holiday.split("-")
         return date(year, int(month), int(day))
 

@@ -57,7 +57,9 @@ def sync_tenants(session: Session, root: Path) -> SyncReport:
     report = SyncReport()
     for catalog, digest in parsed.catalogs:
         _sync_catalog(session, catalog, digest, report)
-    tenants = {spec.slug: _sync_tenant(session, spec, digest, report) for spec, digest in parsed.tenants}
+    tenants = {
+        spec.slug: _sync_tenant(session, spec, digest, report) for spec, digest in parsed.tenants
+    }
     for spec, digest in parsed.consortia:
         _sync_consortium(session, spec, digest, tenants, report)
     session.flush()
@@ -79,7 +81,7 @@ def _parse_all(root: Path) -> _Parsed:
             loaded = _load(path, model, problems)
             if loaded is None:
                 continue
-            spec, digest = loaded
+            spec = loaded[0]
             if not isinstance(spec, CatalogFile) and spec.slug != path.parent.name:  # type: ignore[attr-defined]
                 problems.append(
                     FileProblem(path, "slug", f"expected '{path.parent.name}' (the folder's name)")
@@ -92,7 +94,9 @@ def _parse_all(root: Path) -> _Parsed:
     return parsed
 
 
-def _load(path: Path, model: type[BaseModel], problems: list[FileProblem]) -> tuple[Any, str] | None:
+def _load(
+    path: Path, model: type[BaseModel], problems: list[FileProblem]
+) -> tuple[Any, str] | None:
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw)
@@ -126,7 +130,9 @@ def _check_references(root: Path, parsed: _Parsed, problems: list[FileProblem]) 
                     )
                 )
     if len(set(catalogs)) != len(catalogs):
-        problems.append(FileProblem(root / "_catalogs", "catalog", "each catalogue must be one file"))
+        problems.append(
+            FileProblem(root / "_catalogs", "catalog", "each catalogue must be one file")
+        )
 
 
 def _sync_catalog(session: Session, spec: CatalogFile, digest: str, report: SyncReport) -> None:
@@ -153,7 +159,9 @@ def _sync_catalog(session: Session, spec: CatalogFile, digest: str, report: Sync
             row.countries, row.labels, row.source_hash = list(entry.countries), labels, digest
             changed = True
     name = f"catalog:{spec.catalog}"
-    (report.updated if changed and existing else report.created if changed else report.unchanged).append(name)
+    (
+        report.updated if changed and existing else report.created if changed else report.unchanged
+    ).append(name)
 
 
 def _sync_tenant(session: Session, spec: TenantFile, digest: str, report: SyncReport) -> Tenant:

@@ -12,8 +12,13 @@ from teia.accounts.models import Role
 from teia.accounts.schemas import ROLE_LABELS
 from teia.core.db import db
 from teia.core.layout import scope_choices
-from teia.core.scope import current_consortium, current_roles, current_tenant, memberships
-from teia.core.scope import requires_platform_admin
+from teia.core.scope import (
+    current_consortium,
+    current_roles,
+    current_tenant,
+    memberships,
+    requires_platform_admin,
+)
 from teia.notifications import services as notifications
 from teia.tenants.models import Consortium, Tenant
 
@@ -54,8 +59,9 @@ def home():  # type: ignore[no-untyped-def]
         "tenants/home.html",
         tenant=tenant,
         reminders=notifications.pending_reminders(db.session, current_user.id),
-        unread=notifications.user_notifications(db.session, current_user.id, limit=5,
-                                                tenant_id=tenant.id, unread_only=True),
+        unread=notifications.user_notifications(
+            db.session, current_user.id, limit=5, tenant_id=tenant.id, unread_only=True
+        ),
         invitations=accounts.pending_invitations(db.session) if is_admin else [],
         role_labels=ROLE_LABELS,
         reminder_label=notifications.reminder_label,
@@ -66,8 +72,9 @@ def home():  # type: ignore[no-untyped-def]
 @login_required
 def consortium_home():  # type: ignore[no-untyped-def]
     consortium = current_consortium()
-    return render_template("tenants/consortium_home.html", consortium=consortium,
-                           members=consortium.members)
+    return render_template(
+        "tenants/consortium_home.html", consortium=consortium, members=consortium.members
+    )
 
 
 @bp.get("/admin/")
