@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from teia.accounts import services
 from teia.accounts.models import TENANT_ROLES, Membership, Role
+from teia.core.api import api_blueprint
 from teia.core.db import db
 from teia.core.scope import current_tenant, memberships, requires_role
 
-bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
+bp = api_blueprint("accounts_api", __name__)
 
 
 def _membership_json(m: Membership) -> dict[str, object]:
@@ -19,12 +20,6 @@ def _membership_json(m: Membership) -> dict[str, object]:
         {"tenant": m.tenant.slug} if m.tenant else {"consortium": m.consortium.slug}  # type: ignore[union-attr]
     )
     return {"id": m.id, "role": m.role, "organization": m.organization.slug, **scope}
-
-
-@bp.before_request
-def _signed_in() -> None:
-    if not current_user.is_authenticated:
-        abort(401)
 
 
 @bp.get("/me")

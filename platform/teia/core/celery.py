@@ -21,6 +21,10 @@ BEAT_SCHEDULE = {
         "task": "teia.notifications.dispatch_reminders",
         "schedule": crontab(minute="*/15"),
     },
+    "requeue-unsent-emails": {
+        "task": "teia.notifications.requeue_unsent_emails",
+        "schedule": crontab(minute="7,37"),
+    },
     "purge-expired-tokens": {
         "task": "teia.accounts.purge_expired_tokens",
         "schedule": crontab(hour=3, minute=30),

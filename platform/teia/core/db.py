@@ -7,6 +7,7 @@ with :func:`after_commit`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,8 @@ from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -119,9 +122,14 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    """The data is durable now: a callback that fails (a broker down) is logged, not raised;
+    whatever it queues must be recoverable from the data (see the unsent e-mail sweep)."""
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
-        callback()
+        try:
+            callback()
+        except Exception:
+            logger.exception("after-commit callback failed; the committed data is kept")
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +21,8 @@ from teia.core.tenancy import require_tenant_id
 from teia.notifications.models import Notification, Reminder
 
 DISPATCH_BATCH = 500
+UNSENT_GRACE = timedelta(minutes=10)
+UNSENT_GIVE_UP = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -206,5 +208,23 @@ def pending_reminders(session: Session, user_id: int, limit: int = 20) -> list[R
             .where(Reminder.user_id == user_id, Reminder.status == "pending")
             .order_by(Reminder.due_date)
             .limit(limit)
+        )
+    )
+
+
+def unsent_email_ids(session: Session, *, older_than: timedelta) -> list[int]:
+    """Notifications due an e-mail that none of the task's retries delivered yet."""
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Notification.id)
+            .where(
+                Notification.email.is_(True),
+                Notification.emailed_at.is_(None),
+                Notification.created_at < now - older_than,
+                Notification.created_at > now - UNSENT_GIVE_UP,
+            )
+            .order_by(Notification.id)
+            .limit(DISPATCH_BATCH)
         )
     )

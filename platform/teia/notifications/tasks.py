@@ -13,7 +13,7 @@ from teia.accounts.models import User
 from teia.core.db import db, utcnow
 from teia.core.mail import TRANSIENT_MAIL_ERRORS, send_mail
 from teia.notifications.models import Notification
-from teia.notifications.services import dispatch_due_reminders
+from teia.notifications.services import UNSENT_GRACE, dispatch_due_reminders, unsent_email_ids
 from teia.tenants.models import Tenant
 
 
@@ -32,6 +32,15 @@ def dispatch_tenant_reminders(tenant_id: int) -> int:
     if tenant is None or not tenant.active:
         return 0
     return dispatch_due_reminders(db.session, datetime.now(ZoneInfo(tenant.timezone)).date())
+
+
+@shared_task(name="teia.notifications.requeue_unsent_emails")
+def requeue_unsent_emails() -> int:
+    """Queue again what was committed but never e-mailed (a broker down at the time)."""
+    ids = unsent_email_ids(db.session, older_than=UNSENT_GRACE)
+    for note_id in ids:
+        send_notification_email.delay(note_id)
+    return len(ids)
 
 
 @shared_task(

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify
-from flask_login import current_user
+from flask import jsonify
 
+from teia.core.api import api_blueprint
 from teia.core.scope import current_roles, current_tenant
 
-bp = Blueprint("tenants_api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def _signed_in() -> None:
-    if not current_user.is_authenticated:
-        abort(401)
+bp = api_blueprint("tenants_api", __name__)
 
 
 @bp.get("/t/<tenant>/")
