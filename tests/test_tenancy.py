@@ -160,3 +160,8 @@ def test_tenant_optional_rows_split_platform_and_tenant(app: Flask) -> None:
             with pytest.raises(NoTenantInScope):
                 db.session.flush()
         db.session.rollback()
+
+
+def test_subqueries_of_tenant_data_need_a_tenant_too(app: Flask) -> None:
+    with app.app_context(), pytest.raises(NoTenantInScope):
+        db.session.scalars(select(User).where(User.id.in_(select(Invitation.invited_by_id)))).all()

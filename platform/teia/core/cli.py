@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,8 @@ def dev_command(host: str, port: int) -> None:
     if current_app.config["TEIA_SETTINGS"].production:
         raise click.ClickException("use gunicorn and separate worker/beat in production")
     root = Path(__file__).resolve().parents[3]
+    # SIGTERM (a supervisor, a test fixture) must stop the worker too: exit through `finally`.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -112,7 +115,11 @@ def dev_command(host: str, port: int) -> None:
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
     finally:
         worker.terminate()
-        worker.wait(timeout=20)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
 
 def init_app(app: Flask) -> None:

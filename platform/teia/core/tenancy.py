@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
@@ -121,19 +122,21 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
 
 
 def _required_tables_in(state: ORMExecuteState) -> set[str]:
-    """Names of required tenant-owned tables the statement reads or writes, joins included."""
+    """Required tenant-owned tables the statement touches: entities, joins and subqueries.
+
+    A plain traversal of the statement (tens of microseconds), never a compile.
+    """
     required = _required_tables()
     names = {m.local_table.name for m in state.all_mappers if m.local_table.name in required}
-    if state.is_select:
-        for from_ in state.statement.get_final_froms():
-            names.update(
-                t.name
-                for t in visitors.iterate(from_)
-                if isinstance(t, Table) and t.name in required
-            )
+    names.update(
+        element.name
+        for element in visitors.iterate(state.statement)
+        if isinstance(element, Table) and element.name in required
+    )
     return names
 
 
+@cache
 def _required_tables() -> frozenset[str]:
     found: set[str] = set()
     pending: list[type] = [TenantScoped]
