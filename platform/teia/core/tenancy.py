@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, ClassVar
 
 from sqlalchemy import Engine, ForeignKey, Table, event
