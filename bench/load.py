@@ -15,6 +15,7 @@ compare worker counts in one run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -335,8 +336,9 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     statement_checks: list[dict[str, Any]] = field(default_factory=list)
     logins: dict[int, dict[str, float]] = field(default_factory=dict)
-    load: dict[int, float] = field(default_factory=dict)
+    load: dict[int, float] = field(default_factory=dict)  # CPU % busy before each run
     notes: list[str] = field(default_factory=list)
+    commit: str = field(default_factory=lambda: git_commit())
 
 
 def pick_statement_users(users: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -429,7 +431,7 @@ def bench_config(
     report: Report,
     script: Path,
 ) -> None:
-    report.load[workers] = os.getloadavg()[0]
+    report.load[workers] = wait_for_quiet(args.max_busy)
     server = Server(args.database_url, workers, args.threads)
     try:
         server.start()
@@ -520,6 +522,33 @@ def bench_config(
         server.stop()
 
 
+def cpu_busy(seconds: float = 2.0) -> float:
+    """Share of CPU time others use while nothing of this run is running (Linux; else -1)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return -1.0
+    return 100.0 * (1 - (idle1 - idle0) / max(1, total1 - total0))
+
+
+def wait_for_quiet(max_busy: float, patience: float = 180.0) -> float:
+    """Wait (up to ``patience`` s) until other work leaves the CPU; return the last reading."""
+    deadline = time.monotonic() + patience
+    busy = cpu_busy()
+    while max_busy < busy and time.monotonic() < deadline:
+        print(f"  CPU {busy:.0f}% busy with other work: waiting", flush=True)
+        time.sleep(5)
+        busy = cpu_busy()
+    return busy
+
+
 def count_data(database_url: str) -> dict[str, int]:
     from sqlalchemy import create_engine, text
 
@@ -542,10 +571,13 @@ def git_commit() -> str:
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = git("status", "--porcelain", "--untracked-files=no", "--", "platform")
+        diff = git("diff", "HEAD", "--", "platform")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return f"{commit} + uncommitted changes in platform/" if dirty else commit
+    if not diff:
+        return commit
+    digest = hashlib.sha1(diff.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"{commit} + uncommitted changes in platform/ (diff sha1 {digest})"
 
 
 HOME_P95_TARGET_MS = 30.0
@@ -575,14 +607,15 @@ def markdown(report: Report) -> str:
     args = report.args
     cores = os.cpu_count() or 1
     data = report.data
-    load = ", ".join(f"{load:.2f} before -w {w}" for w, load in report.load.items())
+    load = ", ".join(f"{busy:.0f}% before -w {w}" for w, busy in report.load.items())
     lines = [
         f"# Teia load benchmark, {report.started:%Y-%m-%d %H:%M %z}",
         "",
         f"- machine: {cores} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; wrk, gunicorn and PostgreSQL share the cores",
-        f"- 1-minute load average: {load} (anything else running skews the figures)",
-        f"- commit {git_commit()}; data: {data.get('tenants', 0)} councils, "
+        f"- CPU busy with other work, measured for 2 s before each server starts: {load} "
+        "(anything else running skews the figures)",
+        f"- commit {report.commit}; data: {data.get('tenants', 0)} councils, "
         f"{data.get('users', 0)} users, {data.get('memberships', 0)} memberships, "
         f"{data.get('notifications', 0)} notifications",
         f"- gunicorn gthread, {args.threads} threads per worker; "
@@ -656,6 +689,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker")
     parser.add_argument("--wrk-threads", type=int, default=min(cores, 4))
+    parser.add_argument(
+        "--max-busy",
+        type=float,
+        default=20.0,
+        help="before each server starts, wait (up to 3 min) until other work uses less CPU (%%)",
+    )
     parser.add_argument("--logins", type=int, default=50, help="sequential sign-ins to time")
     parser.add_argument("--users-file", type=Path, default=RESULTS_DIR / "users.json")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.md")
