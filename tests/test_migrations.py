@@ -49,10 +49,11 @@ def test_upgrade_from_empty_to_head_has_no_drift(empty_database: str) -> None:
     command.upgrade(config, "head")
 
 
-def test_revision_files_are_date_prefixed() -> None:
-    from pathlib import Path
+def test_revision_files_sort_in_the_order_they_apply() -> None:
+    from alembic.script import ScriptDirectory
 
-    versions = Path(__file__).resolve().parents[1] / "migrations" / "versions"
-    names = sorted(p.name for p in versions.glob("*.py"))
-    assert names and all(n[:4].isdigit() and n[4] == "_" for n in names)
-    assert os.path.exists(versions)
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    by_name = sorted(script.walk_revisions(), key=lambda rev: os.path.basename(rev.path))
+    assert [rev.revision for rev in by_name] == chain
+    assert all(os.path.basename(rev.path)[:4].isdigit() for rev in by_name)

@@ -186,13 +186,20 @@ def install_rls_setting(engine: Engine) -> None:
         )
         conn.info[_RLS_CACHE_KEY] = wanted
 
-    def _forget(conn: Any, *_args: Any) -> None:
+    # SET LOCAL ends with the transaction, so after COMMIT/ROLLBACK (or a fresh connection)
+    # the setting is known to be empty; after ROLLBACK TO SAVEPOINT it is unknown.
+    def _empty(conn: Any, *_args: Any) -> None:
+        conn.info[_RLS_CACHE_KEY] = None
+
+    def _unknown(conn: Any, *_args: Any) -> None:
         conn.info.pop(_RLS_CACHE_KEY, None)
 
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _forget)
+    event.listen(engine, "commit", _empty)
+    event.listen(engine, "rollback", _empty)
+    event.listen(engine, "rollback_savepoint", _unknown)
 
+    @event.listens_for(engine.pool, "connect")
     @event.listens_for(engine.pool, "checkin")
-    def _forget_on_checkin(_dbapi: Any, record: Any) -> None:
+    def _empty_record(_dbapi: Any, record: Any) -> None:
         if record is not None:
-            record.info.pop(_RLS_CACHE_KEY, None)
+            record.info[_RLS_CACHE_KEY] = None

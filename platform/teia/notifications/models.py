@@ -37,6 +37,7 @@ class Reminder(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "object_type", "object_id", "kind", "due_date"),
         Index("ix_reminders_due", "tenant_id", "status", "due_date"),
+        Index("ix_reminders_user", "tenant_id", "user_id", "status", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
