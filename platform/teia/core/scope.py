@@ -111,7 +111,6 @@ def requires_role(*roles: Role) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_roles = roles  # type: ignore[attr-defined]
         return cast(F, wrapped)
 
     return decorator
