@@ -38,6 +38,19 @@ def add_invitation(tenant_id: int, email: str) -> Invitation:
     return invitation
 
 
+def like(invitation: Invitation, **overrides: object) -> Invitation:
+    """A new invitation with the same inviter and organisation."""
+    fields = {
+        "email": "x@x.test",
+        "name": "X",
+        "role": Role.TECHNICIAN,
+        "organization_id": invitation.organization_id,
+        "invited_by_id": invitation.invited_by_id,
+        "expires_at": utcnow(),
+    }
+    return Invitation(**(fields | overrides))
+
+
 @pytest.fixture
 def two_councils(app: Flask):  # type: ignore[no-untyped-def]
     with app.app_context():
@@ -109,30 +122,11 @@ def test_new_rows_take_the_scope_and_cannot_target_another_tenant(app: Flask) ->
         invitation = add_invitation(mourao, "c@mourao.test")
         assert invitation.tenant_id == mourao
         with tenant_scope(mourao):
-            db.session.add(
-                Invitation(
-                    tenant_id=reguengos,
-                    email="x@x.test",
-                    name="X",
-                    role=Role.TECHNICIAN,
-                    organization_id=invitation.organization_id,
-                    invited_by_id=invitation.invited_by_id,
-                    expires_at=utcnow(),
-                )
-            )
+            db.session.add(like(invitation, tenant_id=reguengos))  # another council's row
             with pytest.raises(NoTenantInScope):
                 db.session.flush()
         db.session.rollback()
-        db.session.add(
-            Invitation(
-                email="y@x.test",
-                name="Y",
-                role=Role.TECHNICIAN,
-                organization_id=invitation.organization_id,
-                invited_by_id=invitation.invited_by_id,
-                expires_at=utcnow(),
-            )
-        )
+        db.session.add(like(invitation))  # outside any council: no tenant at all
         with pytest.raises(NoTenantInScope):
             db.session.flush()
         db.session.rollback()
