@@ -205,3 +205,36 @@ def test_api_invitation_needs_csrf_and_validates(app: Flask, as_user) -> None:  
     ok = admin.post("/api/v1/t/mourao/invitations", json=payload, headers={"X-CSRFToken": token})
     assert ok.status_code == 201 and ok.get_json()["email"] == "api@exemplo.pt"
     assert len(outbox(app)) == 1
+
+
+def test_an_invitation_link_does_not_work_under_another_council(
+    app: Flask, as_user, client
+) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user("coordenacao@mourao.demo")
+    invite(app, admin, "so.mourao@exemplo.pt")
+    path = link_in(outbox(app)[0])
+    assert path.startswith("/invitations/mourao/")
+    foreign = path.replace("/invitations/mourao/", "/invitations/reguengos-de-monsaraz/")
+    assert client.get(foreign).status_code == 404
+    assert client.get(path.replace("/mourao/", "/nao-existe/")).status_code == 404
+    assert client.get(path).status_code == 200
+
+
+def test_api_refuses_a_role_that_is_not_a_councils(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    admin = as_user("coordenacao@mourao.demo")
+    token = csrf_token(admin.get("/t/mourao/").text)
+    with app.app_context():
+        organization = org_id("cs-mourao")
+    response = admin.post(
+        "/api/v1/t/mourao/invitations",
+        json={
+            "name": "C",
+            "email": "c@exemplo.pt",
+            "role": "consortium_coordinator",
+            "organization_id": organization,
+        },
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["message"] == "Esse papel não existe num município."
+    assert outbox(app) == []

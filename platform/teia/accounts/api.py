@@ -7,7 +7,7 @@ from flask_login import current_user
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
 
 from teia.accounts import services
-from teia.accounts.models import TENANT_ROLES, Membership, Role
+from teia.accounts.models import Membership, Role
 from teia.core.api import api_blueprint
 from teia.core.db import db
 from teia.core.scope import current_tenant, memberships, requires_role
@@ -67,10 +67,6 @@ def create_invitation():  # type: ignore[no-untyped-def]
             {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
         ]
         return jsonify(error="invalid", status=422, errors=errors), 422
-    if data.role not in TENANT_ROLES:
-        return jsonify(
-            error="invalid", status=422, errors=[{"field": "role", "message": "not a council role"}]
-        ), 422
     try:
         invitation = services.invite(
             db.session,

@@ -17,17 +17,15 @@ from teia.accounts.services import (
     rotate_invitation_token,
 )
 from teia.core.db import db, utcnow
-from teia.core.mail import TRANSIENT_MAIL_ERRORS, send_mail
+from teia.core.mail import MAIL_RETRY, send_mail
 from teia.tenants.models import Tenant
-
-RETRY = {"autoretry_for": TRANSIENT_MAIL_ERRORS, "retry_backoff": 30, "max_retries": 8}
 
 
 def _base_url() -> str:
     return current_app.config["TEIA_SETTINGS"].base_url
 
 
-@shared_task(name="teia.accounts.send_password_reset", **RETRY)
+@shared_task(name="teia.accounts.send_password_reset", **MAIL_RETRY)
 def send_password_reset(user_id: int) -> bool:
     session = db.session
     token = issue_reset_token(session, user_id)
@@ -51,7 +49,7 @@ def send_password_reset(user_id: int) -> bool:
     return True
 
 
-@shared_task(name="teia.accounts.send_invitation", tenant_scoped=True, **RETRY)
+@shared_task(name="teia.accounts.send_invitation", tenant_scoped=True, **MAIL_RETRY)
 def send_invitation(tenant_id: int, invitation_id: int) -> bool:
     session = db.session
     invitation = open_invitation_by_id(session, invitation_id)

@@ -11,7 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from teia.accounts.models import Role
+from teia.core.db import db
 from teia.core.scope import current_roles, memberships
+from teia.notifications.services import unread_count
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,6 @@ def init_app(app: Flask) -> None:
         lang = str(get_locale() or "pt_PT").replace("_", "-")
         if not current_user.is_authenticated:
             return {"html_lang": lang, "layout_scopes": [], "layout_nav": [], "layout_unread": 0}
-        from teia.core.db import db
-        from teia.notifications.services import unread_count
-
         return {
             "html_lang": lang,
             "layout_scopes": scope_choices(),

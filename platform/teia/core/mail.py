@@ -35,3 +35,10 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# Celery options for every task that sends mail: a relay down for hours loses nothing.
+MAIL_RETRY = {
+    "autoretry_for": TRANSIENT_MAIL_ERRORS,
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "max_retries": 8,
+}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 
 from teia.accounts.models import Membership, Role
@@ -77,8 +77,6 @@ def _member_or_login() -> list[Membership]:
 
 
 def _carry_scope(endpoint: str, values: dict[str, Any]) -> None:
-    from flask import current_app
-
     tenant = g.get("tenant")
     if (
         tenant

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_limiter import Limiter
@@ -32,7 +34,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def burn_password_check() -> None:
     """Spend the time of a real verification so unknown e-mails cannot be told by timing."""
-    verify_password(_DUMMY_HASH, "not-the-password")
+    verify_password(_dummy_hash(), "not-the-password")
 
 
-_DUMMY_HASH = _hasher.hash("teia-timing-equaliser")
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("teia-timing-equaliser")

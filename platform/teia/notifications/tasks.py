@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from teia.accounts.models import User
 from teia.core.db import db, utcnow
-from teia.core.mail import TRANSIENT_MAIL_ERRORS, send_mail
+from teia.core.mail import MAIL_RETRY, send_mail
 from teia.notifications.models import Notification
 from teia.notifications.services import UNSENT_GRACE, dispatch_due_reminders, unsent_email_ids
 from teia.tenants.models import Tenant
@@ -43,13 +43,7 @@ def requeue_unsent_emails() -> int:
     return len(ids)
 
 
-@shared_task(
-    name="teia.notifications.send_notification_email",
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=8,
-)
+@shared_task(name="teia.notifications.send_notification_email", **MAIL_RETRY)
 def send_notification_email(notification_id: int) -> bool:
     """E-mail a notification once; a relay error retries with backoff, nothing is lost."""
     note = db.session.get(Notification, notification_id)

@@ -159,9 +159,12 @@ def _sync_catalog(session: Session, spec: CatalogFile, digest: str, report: Sync
             row.countries, row.labels, row.source_hash = list(entry.countries), labels, digest
             changed = True
     name = f"catalog:{spec.catalog}"
-    (
-        report.updated if changed and existing else report.created if changed else report.unchanged
-    ).append(name)
+    if not changed:
+        report.unchanged.append(name)
+    elif existing:
+        report.updated.append(name)
+    else:
+        report.created.append(name)
 
 
 def _sync_tenant(session: Session, spec: TenantFile, digest: str, report: SyncReport) -> Tenant:
