@@ -43,7 +43,7 @@ format: install
 ## After changing user-facing text: extract, merge into pt_BR, compile.
 translations: install
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o platform/teia/translations/messages.pot .
-	$(BIN)/pybabel -q update -i platform/teia/translations/messages.pot -d platform/teia/translations -w 100
+	$(BIN)/pybabel -q update --no-fuzzy-matching -i platform/teia/translations/messages.pot -d platform/teia/translations -w 100
 	$(BIN)/pybabel -q compile -d platform/teia/translations
 
 clean:

@@ -68,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     cli.init_app(app)
     import teia.accounts.tasks
     import teia.audit.guards
+    import teia.cases.tasks
     import teia.notifications.tasks  # noqa: F401 - registers the tasks
 
 
@@ -96,12 +97,30 @@ def _register_blueprints(app: Flask) -> None:
     from teia.accounts.api import bp as accounts_api
     from teia.accounts.views import bp as accounts
     from teia.audit.views import bp as audit
+    from teia.cases.plan_views import bp as plans
+    from teia.cases.referral_views import bp as referrals
+    from teia.cases.sharing_views import bp as sharing
+    from teia.cases.views import bp as cases
     from teia.core.health import bp as health
     from teia.notifications.views import bp as notifications
+    from teia.people.views import bp as people
     from teia.tenants.api import bp as tenants_api
     from teia.tenants.views import bp as tenants
 
     for blueprint in (health, accounts, tenants, notifications, audit, accounts_api, tenants_api):
+        app.register_blueprint(blueprint)
+    for blueprint in (people, cases, plans, referrals, sharing):
+        app.register_blueprint(blueprint)
+    _register_api(app)
+
+
+def _register_api(app: Flask) -> None:
+    from teia.cases.api import bp as cases_api
+    from teia.cases.sharing_api import bp as sharing_api
+    from teia.core.openapi import bp as openapi
+    from teia.people.api import bp as people_api
+
+    for blueprint in (openapi, people_api, cases_api, sharing_api):
         app.register_blueprint(blueprint)
 
 

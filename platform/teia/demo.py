@@ -1,4 +1,4 @@
-"""Demo data for a laptop run: partner organisations and one user per role.
+"""Demo data for a laptop run: partner organisations, one user per role, two cases.
 
 Every demo password is ``teia-demo``; the e-mails are listed in the README.
 """
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from teia.accounts.models import Invitation, Membership, Role, User
+from teia.cases.demo import load_demo_cases
 from teia.core.db import utcnow
 from teia.core.security import hash_password
 from teia.core.tenancy import tenant_scope
@@ -196,6 +197,7 @@ def load_demo(session: Session) -> int:
             )
     session.flush()
     _welcome(session, tenants["mourao"])
+    load_demo_cases(session, tenants["mourao"])
     return created
 
 

@@ -2,20 +2,60 @@
 
 from teia.accounts.models import Invitation, Membership, PasswordResetToken, User
 from teia.audit.models import AuditEvent
+from teia.cases.models import (
+    Anonymisation,
+    Case,
+    CaseEvent,
+    CaseShare,
+    ConfidentialReader,
+    Consent,
+    DiagnosisArea,
+    EmergencyAccess,
+    InterventionPlan,
+    PlanAction,
+    PlanGoal,
+    Referral,
+)
 from teia.core.db import Base
 from teia.notifications.models import Notification, Reminder
+from teia.people.models import (
+    Household,
+    HouseholdMember,
+    Person,
+    PersonChange,
+    PersonDocument,
+    PersonMerge,
+)
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 
 __all__ = [
+    "Anonymisation",
     "AuditEvent",
     "Base",
+    "Case",
+    "CaseEvent",
+    "CaseShare",
     "CatalogEntry",
+    "ConfidentialReader",
+    "Consent",
     "Consortium",
+    "DiagnosisArea",
+    "EmergencyAccess",
+    "Household",
+    "HouseholdMember",
+    "InterventionPlan",
     "Invitation",
     "Membership",
     "Notification",
     "Organization",
     "PasswordResetToken",
+    "Person",
+    "PersonChange",
+    "PersonDocument",
+    "PersonMerge",
+    "PlanAction",
+    "PlanGoal",
+    "Referral",
     "Reminder",
     "Tenant",
     "User",

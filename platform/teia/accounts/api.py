@@ -2,20 +2,65 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
 from flask_login import current_user
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import EmailStr, Field
 
 from teia.accounts import services
 from teia.accounts.models import Membership, Role
-from teia.core.api import api_blueprint
+from teia.core.api import ApiModel, UtcDateTime, api_blueprint, json_body, rejected, respond
 from teia.core.db import db
+from teia.core.openapi import documented
 from teia.core.scope import current_tenant, memberships, requires_role
 
 bp = api_blueprint("accounts_api", __name__)
 
 
-def _membership_json(m: Membership) -> dict[str, object]:
+class MembershipOut(ApiModel):
+    id: int
+    role: Role
+    organization: str  # the organisation's slug
+    tenant: str | None = None  # one of tenant or consortium
+    consortium: str | None = None
+
+
+class MeOut(ApiModel):
+    id: int
+    email: str
+    name: str
+    platform_admin: bool
+    memberships: list[MembershipOut]
+
+
+class UserRefOut(ApiModel):
+    id: int
+    name: str
+    email: str
+
+
+class MemberOut(MembershipOut):
+    active: bool
+    user: UserRefOut
+
+
+class MembersOut(ApiModel):
+    members: list[MemberOut]
+
+
+class InvitationIn(ApiModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    role: Role
+    organization_id: int
+
+
+class InvitationOut(ApiModel):
+    id: int
+    email: str
+    role: Role
+    expires_at: UtcDateTime
+
+
+def _membership(m: Membership) -> dict[str, object]:
     scope = (
         {"tenant": m.tenant.slug} if m.tenant else {"consortium": m.consortium.slug}  # type: ignore[union-attr]
     )
@@ -23,50 +68,42 @@ def _membership_json(m: Membership) -> dict[str, object]:
 
 
 @bp.get("/me")
+@documented("Quem sou: o utilizador da sessão e os seus papéis", tags=["accounts"], response=MeOut)
 def me():  # type: ignore[no-untyped-def]
-    return jsonify(
-        id=current_user.id,
-        email=current_user.email,
-        name=current_user.name,
-        platform_admin=current_user.is_platform_admin,
-        memberships=[_membership_json(m) for m in memberships()],
+    return respond(
+        MeOut,
+        {
+            "id": current_user.id,
+            "email": current_user.email,
+            "name": current_user.name,
+            "platform_admin": current_user.is_platform_admin,
+            "memberships": [_membership(m) for m in memberships()],
+        },
     )
 
 
 @bp.get("/t/<tenant>/members")
 @requires_role(Role.TENANT_ADMIN)
+@documented("Os membros do município", tags=["accounts"], response=MembersOut)
 def members():  # type: ignore[no-untyped-def]
     rows = services.tenant_members(db.session, current_tenant().id)
-    return jsonify(
-        members=[
-            {
-                **_membership_json(m),
-                "active": m.active,
-                "user": {"id": m.user.id, "name": m.user.name, "email": m.user.email},
-            }
-            for m in rows
-        ]
+    return respond(
+        MembersOut,
+        {"members": [{**_membership(m), "active": m.active, "user": m.user} for m in rows]},
     )
-
-
-class InvitationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    email: EmailStr
-    role: Role
-    organization_id: int
 
 
 @bp.post("/t/<tenant>/invitations")
 @requires_role(Role.TENANT_ADMIN)
+@documented(
+    "Convidar alguém para o município",
+    tags=["accounts"],
+    body=InvitationIn,
+    response=InvitationOut,
+    status=201,
+)
 def create_invitation():  # type: ignore[no-untyped-def]
-    try:
-        data = InvitationIn.model_validate(request.get_json(silent=True) or {})
-    except ValidationError as exc:
-        errors = [
-            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
-        ]
-        return jsonify(error="invalid", status=422, errors=errors), 422
+    data = json_body(InvitationIn)
     try:
         invitation = services.invite(
             db.session,
@@ -77,10 +114,5 @@ def create_invitation():  # type: ignore[no-untyped-def]
             organization_id=data.organization_id,
         )
     except services.AccountError as exc:
-        return jsonify(error="rejected", status=422, message=str(exc)), 422
-    return jsonify(
-        id=invitation.id,
-        email=invitation.email,
-        role=invitation.role,
-        expires_at=invitation.expires_at.isoformat() + "Z",
-    ), 201
+        return rejected(exc)
+    return respond(InvitationOut, invitation, 201)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -28,21 +26,12 @@ from teia.core.db import after_commit, db
 from teia.core.scope import current_tenant, memberships, requires_role
 from teia.core.security import limiter, verify_password
 from teia.core.tenancy import tenant_scope
+from teia.core.urls import safe_next
 from teia.tenants.models import Tenant
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 LOGIN_LIMIT = "20 per minute"
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only local paths: never send someone to another site after signing in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -55,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
         result = services.authenticate(db.session, form.email.data, form.password.data)
         if result.user is not None:
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("tenants.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("tenants.index"))
         if result.locked:
             form.form_errors.append(
                 _("Demasiadas tentativas falhadas: a conta está bloqueada durante 15 minutos.")

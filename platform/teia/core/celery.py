@@ -29,6 +29,14 @@ BEAT_SCHEDULE = {
         "task": "teia.accounts.purge_expired_tokens",
         "schedule": crontab(hour=3, minute=30),
     },
+    "anonymise-expired-cases": {
+        "task": "teia.cases.anonymise_expired_cases",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "flag-overdue-actions": {
+        "task": "teia.cases.flag_overdue_actions",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 

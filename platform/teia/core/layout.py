@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from teia.accounts.models import Role
+from teia.cases.access import PARTNER_ROLES, STAFF_ROLES
 from teia.core.db import db
 from teia.core.scope import current_roles, memberships
 from teia.notifications.services import unread_count
@@ -58,6 +59,14 @@ def _nav() -> list[NavItem]:
     roles = current_roles()
     if g.get("tenant") is not None:
         items.append((_("Início"), url_for("tenants.home")))
+        if roles & (STAFF_ROLES | PARTNER_ROLES):
+            items.append((_("Processos"), url_for("cases.index")))
+            items.append((_("Pessoas"), url_for("people.search")))
+            items.append((_("Encaminhamentos"), url_for("referrals.inbox")))
+        if roles & {Role.CASE_MANAGER, Role.TENANT_ADMIN}:
+            items.append((_("Carga de trabalho"), url_for("cases.caseload")))
+        if roles & PARTNER_ROLES and not roles & STAFF_ROLES and g.tenant.break_glass_hours:
+            items.append((_("Acesso de emergência"), url_for("sharing.emergency")))
         if Role.TENANT_ADMIN in roles:
             items.append((_("Utilizadores"), url_for("accounts.users")))
             items.append((_("Auditoria"), url_for("audit.tenant_log")))

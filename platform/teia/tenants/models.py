@@ -44,6 +44,10 @@ class Tenant(Base):
     municipal_holiday: Mapped[str] = mapped_column(String(16))  # "MM-DD" or "easter+N"
     municipal_holiday_name: Mapped[str] = mapped_column(String(200))
     parishes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    caseload_target: Mapped[int] = mapped_column(default=50)
+    case_retention_years: Mapped[int] = mapped_column(default=5)
+    audit_retention_years: Mapped[int] = mapped_column(default=10)
+    break_glass_hours: Mapped[int | None]  # None: partners have no emergency access
     source_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -47,6 +47,21 @@ class HolidaySpec(_Strict):
         return self.date if self.date else f"easter+{self.easter_offset}"
 
 
+class CaseManagementSpec(_Strict):
+    """How a council runs case management: caseload target, retention, emergency access."""
+
+    caseload_target: int = Field(
+        default=50, ge=1, le=500, description="families per case manager (MAASIP R2)"
+    )
+    retention_years: int = Field(
+        default=5, ge=1, le=50, description="years after closing before a case is anonymised"
+    )
+    audit_retention_years: int = Field(default=10, ge=1, le=50)
+    break_glass_hours: int | None = Field(
+        default=None, ge=1, le=72, description="emergency access by partners; absent: not allowed"
+    )
+
+
 class TenantFile(_Strict):
     kind: Literal["tenant"]
     slug: Slug
@@ -60,6 +75,7 @@ class TenantFile(_Strict):
     timezone: str
     municipal_holiday: HolidaySpec
     parishes: list[str] = Field(min_length=1)
+    case_management: CaseManagementSpec = Field(default_factory=CaseManagementSpec)
 
     @field_validator("timezone")
     @classmethod

@@ -181,6 +181,10 @@ def _sync_tenant(session: Session, spec: TenantFile, digest: str, report: SyncRe
         "municipal_holiday": spec.municipal_holiday.encoded(),
         "municipal_holiday_name": spec.municipal_holiday.name,
         "parishes": list(spec.parishes),
+        "caseload_target": spec.case_management.caseload_target,
+        "case_retention_years": spec.case_management.retention_years,
+        "audit_retention_years": spec.case_management.audit_retention_years,
+        "break_glass_hours": spec.case_management.break_glass_hours,
         "source_hash": digest,
     }
     if tenant is None:
