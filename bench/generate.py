@@ -4,6 +4,10 @@
         --database-url postgresql+psycopg://postgres@127.0.0.1/teia_bench \
         --councils 50 --users 200 --reset
 
+With ``--persons N --cases M`` (both 0 by default) it also writes case-management data
+(``casedata.py``: people, households, cases, timelines, plans, referrals, consents, shares)
+and ``bench/results/cases.json`` for ``load_cases.py``.
+
 ``--reset`` drops and recreates the database, runs ``alembic upgrade head`` and applies
 ``infra/postgres/roles.sql``. The rows are written with Core bulk inserts as the schema owner
 (``postgres``, a superuser, bypasses row-level security; each tenant's rows are still inserted
@@ -29,6 +33,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "platform"))
 
+from casedata import CaseGenerator, councils_from  # noqa: E402
+from fakes import names  # noqa: E402
 from sqlalchemy import Connection, create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import URL, make_url  # noqa: E402
 
@@ -46,21 +52,17 @@ SAMPLE_SIZE = 100
 # --- fake Portuguese data ---------------------------------------------------------------
 
 
-def _names(joined: str) -> list[str]:
-    return joined.split("|")
-
-
-PLACE_PREFIXES = _names(
+PLACE_PREFIXES = names(
     "Vila Nova de|Vila Real de|São João de|São Pedro do|Santa Maria da|Castelo de|"
     "Torre de|Ponte da|Vale de|Monte|Aldeia da|Alvito de|Figueira de|Oliveira de|"
     "Ribeira de|Sobral de|Fonte da|Póvoa de"
 )
-PLACE_BASES = _names(
+PLACE_BASES = names(
     "Almeida|Alvor|Sousa|Lima|Paiva|Coura|Cávado|Mondego|Vouga|Tâmega|Sabor|Zêzere|"
     "Sado|Mira|Guadiana|Arouca|Basto|Tua|Corgo|Ceira|Alva|Dão|Sorraia|Tejo|Nabão|"
     "Ocreza|Távora"
 )
-SAINTS = _names(
+SAINTS = names(
     "São Pedro|São Tiago|Santa Maria|São Miguel|Santo António|São João Baptista|"
     "Nossa Senhora da Conceição|São Martinho|Santa Luzia|São Bartolomeu|São Salvador|"
     "Santa Marinha|São Vicente|Santa Eulália"
@@ -86,12 +88,12 @@ DISTRICTS = [
     ("17", "Vila Real", "Douro"),
     ("18", "Viseu", "Viseu Dão Lafões"),
 ]
-FIRST_NAMES = _names(
+FIRST_NAMES = names(
     "Ana|Maria|Inês|Beatriz|Mariana|Joana|Sofia|Catarina|Rita|Carla|Helena|Teresa|"
     "Marta|Sara|Filipa|Leonor|Matilde|Patrícia|João|José|António|Francisco|Pedro|"
     "Tiago|Rui|Luís|Paulo|Miguel|Nuno|Ricardo|Diogo|Gonçalo|Bruno|Hugo|Vasco|Duarte"
 )
-SURNAMES = _names(
+SURNAMES = names(
     "Silva|Santos|Ferreira|Pereira|Oliveira|Costa|Rodrigues|Martins|Jesus|Sousa|"
     "Fernandes|Gonçalves|Gomes|Lopes|Marques|Alves|Almeida|Ribeiro|Pinto|Carvalho|"
     "Teixeira|Moreira|Correia|Mendes|Nunes|Soares|Vieira|Monteiro|Cardoso|Rocha|"
@@ -208,6 +210,7 @@ class Generator:
         users: int,
         spread: float,
         second_share: float,
+        case_roles: bool = False,
     ) -> None:
         self.conn = conn
         self.rng = rng
@@ -215,16 +218,18 @@ class Generator:
         self.users = users
         self.spread = spread
         self.second_share = second_share
+        self.case_roles = case_roles
         self.now = utcnow()
         self.counts: Counter[str] = Counter()
 
     def run(self) -> list[dict[str, Any]]:
-        tenants = self.make_tenants()
+        self.tenants = tenants = self.make_tenants()
         sizes = council_sizes(self.rng, len(tenants), self.users, self.spread)
         self.counts["  smallest (users)"] = min(sizes)
         self.counts["  largest (users)"] = max(sizes)
         council_orgs, partners = self.make_organizations(tenants)
-        people = self.make_users(tenants, sizes, council_orgs, partners)
+        self.partners = partners
+        self.people = people = self.make_users(tenants, sizes, council_orgs, partners)
         self.make_invitations(tenants, people)
         notes, reminders = self.make_notifications_and_reminders(tenants, people)
         return self.sample(tenants, sizes, people, notes, reminders)
@@ -358,6 +363,7 @@ class Generator:
         people: list[dict[str, Any]] = []
         user_rows: list[dict[str, Any]] = []
         for t, size in zip(tenants, sizes, strict=True):
+            first_of_council = len(people)
             for k in range(size):
                 first, last = rng.choice(FIRST_NAMES), rng.choice(SURNAMES)
                 middle = rng.choice(SURNAMES)
@@ -379,6 +385,8 @@ class Generator:
                 people.append(
                     {"email": email, "tenant": t, "role": role, "memberships": [(t["id"], role)]}
                 )
+            if self.case_roles:
+                self.ensure_case_roles(people[first_of_council:])
         ids = self.insert_returning(User.__table__, user_rows, User.id)
         position = {t["id"]: i for i, t in enumerate(tenants)}
         memberships = []
@@ -388,6 +396,7 @@ class Generator:
             memberships.append(
                 self.membership_row(user_id, t["id"], person["role"], council_orgs, partners)
             )
+            person["organizations"] = {t["id"]: memberships[-1]["organization_id"]}
             if person["role"] is not Role.TENANT_ADMIN and rng.random() < self.second_share:
                 i = position[t["id"]]
                 other = tenants[(i + rng.choice([1, 2, -1, -2])) % len(tenants)]
@@ -397,6 +406,7 @@ class Generator:
                         self.membership_row(user_id, other["id"], role, council_orgs, partners)
                     )
                     person["memberships"].append((other["id"], role))
+                    person["organizations"][other["id"]] = memberships[-1]["organization_id"]
         self.conn.execute(insert(Membership.__table__), memberships)
         self.counts["users"] = len(user_rows)
         self.counts["memberships"] = len(memberships)
@@ -404,6 +414,18 @@ class Generator:
         for role, n in sorted(Counter(m["role"] for m in memberships).items()):
             self.counts[f"  role {role}"] = n
         return people
+
+    @staticmethod
+    def ensure_case_roles(council: list[dict[str, Any]]) -> None:
+        """Case data needs a case manager and a partner professional in every council."""
+        needed = (Role.CASE_MANAGER, Role.PARTNER_PROFESSIONAL)
+        for role in needed:
+            if any(p["role"] is role for p in council):
+                continue
+            spare = next((p for p in council[1:] if p["role"] not in needed), None)
+            if spare is not None:  # never the tenant admin (first)
+                spare["role"] = role
+                spare["memberships"] = [(spare["tenant"]["id"], role)]
 
     def membership_row(
         self,
@@ -590,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
         default=0.10,
         help="share of users who are also members of a neighbouring council",
     )
+    parser.add_argument(
+        "--persons", type=int, default=0, help="case management: people, over all councils"
+    )
+    parser.add_argument(
+        "--cases", type=int, default=0, help="case management: cases, over all councils"
+    )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument(
         "--reset",
@@ -600,6 +628,10 @@ def main(argv: list[str] | None = None) -> int:
     url = make_url(args.database_url)
     if not url.drivername.startswith("postgresql"):
         parser.error("--database-url must be a postgresql+psycopg:// URL")
+    if (args.persons or args.cases) and (
+        args.persons < 2 * args.councils or args.cases < 2 * args.councils
+    ):
+        parser.error("--persons and --cases go together, each at least 2 per council")
 
     started = time.perf_counter()
     if args.reset:
@@ -623,11 +655,27 @@ def main(argv: list[str] | None = None) -> int:
             args.users,
             args.size_spread,
             args.second_council,
+            case_roles=bool(args.cases),
         )
         sample = gen.run()
-    with engine.connect() as conn:
+        users_done = time.perf_counter()
+        case_sample = []
+        if args.cases:
+            cases = CaseGenerator(
+                conn,
+                random.Random(f"{args.seed}:cases"),
+                councils_from(gen.tenants, gen.people, gen.partners),
+                gen.now,
+                set_tenant,
+                gen.counts,
+            )
+            case_sample = cases.run(args.persons, args.cases)
+            print(f"case management data in {time.perf_counter() - users_done:.1f} s", flush=True)
+    analyzed = time.perf_counter()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
+    print(f"ANALYZE in {time.perf_counter() - analyzed:.1f} s")
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     users_file = RESULTS_DIR / "users.json"
@@ -641,6 +689,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{BENCH_PASSWORD}"
     )
     print(f"wrote {len(sample)} sample users to {users_file.relative_to(REPO_ROOT)}")
+    if case_sample:
+        cases_file = RESULTS_DIR / "cases.json"
+        cases_file.write_text(json.dumps(case_sample, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote the case sample of {len(case_sample)} councils to {cases_file.name}")
     return 0
 
 

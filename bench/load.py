@@ -718,13 +718,17 @@ def main(argv: list[str] | None = None) -> int:
         script.write_text(WRK_SCRIPT)
         for workers in args.workers:
             bench_config(args, workers, users, report, script)
-    text = markdown(report)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    return write_report(markdown(report), args.output, failed=bool(report.notes))
+
+
+def write_report(text: str, output: Path, *, failed: bool) -> int:
+    """Write the Markdown report, show it, and give the exit status."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
     print()
     print(text)
-    print(f"written to {args.output}")
-    return 1 if report.notes else 0
+    print(f"written to {output}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -100,8 +100,13 @@ def _load_base_data() -> None:
 
 @pytest.fixture(autouse=True)
 def _rollback(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test runs inside one outer transaction that is rolled back at its end."""
-    if "app" not in request.fixturenames:
+    """Each test runs inside one outer transaction that is rolled back at its end.
+
+    A test marked ``own_transactions`` (a real worker writing from its own connection) runs
+    without it and cleans up after itself: on SQLite the outer transaction would hold the
+    write lock the worker needs.
+    """
+    if "app" not in request.fixturenames or request.node.get_closest_marker("own_transactions"):
         yield
         return
     app: Flask = request.getfixturevalue("app")

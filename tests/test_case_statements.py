@@ -1,5 +1,5 @@
-"""Case pages run the same number of SQL statements whatever the number of notes, actions,
-members, referrals and shares."""
+"""Case pages and their API run the same number of SQL statements whatever the number of
+cases, notes, actions, members, referrals and shares."""
 
 from __future__ import annotations
 
@@ -66,6 +66,15 @@ def _grow(case: Case, manager_id: int, scm_id: int, n: int) -> None:
             db.session, PersonData("Membro", f"Número {case.id}-{i}"), actor_id=manager_id
         )
         add_member(db.session, household, member, Relationship.CHILD)  # type: ignore[arg-type]
+        services.open_case(
+            db.session,
+            person=member,
+            manager_id=manager_id,
+            opening_reason="Outro episódio",
+            areas=["income"],
+            risk_flags=[],
+            actor_id=manager_id,
+        )
         services.save_diagnosis(
             db.session,
             case,
@@ -119,7 +128,15 @@ def _counts(client, case_id: int, pages: list[str]) -> dict[str, int]:  # type: 
         response = client.get(f"/t/mourao/cases/{case_id}{suffix}")
         assert response.status_code == 200, suffix
         result[suffix] = int(response.headers["X-SQL-Statements"])
-    for path in ("/t/mourao/cases", "/t/mourao/persons?q=numero", "/t/mourao/referrals"):
+    for path in (
+        "/t/mourao/cases",
+        "/t/mourao/persons?q=numero",
+        "/t/mourao/referrals",
+        "/api/v1/t/mourao/cases",
+        f"/api/v1/t/mourao/cases/{case_id}",
+        "/api/v1/t/mourao/persons?q=numero",
+        "/api/v1/t/mourao/referrals",
+    ):
         response = client.get(path)
         assert response.status_code == 200, path
         result[path] = int(response.headers["X-SQL-Statements"])

@@ -9,9 +9,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from teia.audit.models import AuditEvent
-from teia.cases.models import Case, CaseShare, Consent, PlanAction
+from teia.cases.models import Case, CaseShare, Consent, EventKind, PlanAction
+from teia.cases.services import add_event
 from teia.core.clock import today
-from teia.core.db import db
+from teia.core.db import db, utcnow
 from teia.core.tenancy import tenant_scope
 from teia.notifications.models import Notification
 from teia.people.models import Person
@@ -353,3 +354,50 @@ def test_emergency_access_is_time_limited_audited_and_alerts_the_manager(
     ipss = as_user("ipss@mourao.demo")
     page = ipss.get("/t/reguengos-de-monsaraz/emergency-access")
     assert "não permite acessos de emergência" in page.text
+
+
+def test_long_timelines_are_paged(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    manager = as_user("gestora@mourao.demo")
+    case_id = _open_case(manager, _new_person(manager))
+    with app.app_context(), tenant_scope(_ids(app)["tenant"]):
+        case = db.session.get(Case, case_id)
+        for i in range(55):
+            add_event(
+                db.session,
+                case,  # type: ignore[arg-type]
+                kind=EventKind.CONTACT,
+                occurred_at=utcnow() - timedelta(hours=i),
+                text=f"Contacto número {i:02d}.",
+                confidential=False,
+                reader_ids=[],
+                author_id=case.manager_id,  # type: ignore[union-attr]
+            )
+        db.session.commit()
+    first = manager.get(f"/t/mourao/cases/{case_id}/timeline").text
+    assert "Contacto número 00." in first and "Contacto número 49." in first
+    assert "Contacto número 50." not in first and "Registos anteriores" in first
+    second = manager.get(f"/t/mourao/cases/{case_id}/timeline?page=2").text
+    assert "Contacto número 54." in second and "Registos anteriores" not in second
+
+
+def test_data_subject_export_as_json_and_pdf_is_audited(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    manager = as_user("gestora@mourao.demo")
+    person_id = _new_person(manager)
+    _open_case(manager, person_id)
+    as_json = manager.get(f"/t/mourao/persons/{person_id}/export.json")
+    assert as_json.status_code == 200 and as_json.headers["Cache-Control"] == "no-store"
+    assert "Guerreiro Lopes" in as_json.text and "Perda de emprego" in as_json.text
+    as_pdf = manager.get(f"/t/mourao/persons/{person_id}/export.pdf")
+    assert as_pdf.mimetype == "application/pdf" and as_pdf.data.startswith(b"%PDF")
+    assert (
+        as_user("tecnica@mourao.demo").get(f"/t/mourao/persons/{person_id}/export.json").status_code
+        == 404
+    )
+    with app.app_context(), tenant_scope(_ids(app)["tenant"]):
+        exports = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "person.exported", AuditEvent.object_id == str(person_id)
+            )
+        ).all()
+    assert [e.details["format"] for e in exports] == ["json", "pdf"]
+    assert all("RGPD" in (e.purpose or "") for e in exports)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from celery.contrib.testing.worker import start_worker
 from flask import Flask
 from sqlalchemy import delete, select
@@ -15,10 +16,10 @@ from teia.core.db import db
 from tests.conftest import outbox
 
 
+@pytest.mark.own_transactions  # the worker commits for real, from its own connection
 def test_worker_runs_a_task_from_the_broker(app: Flask) -> None:
     celery = app.extensions["celery"]
     with app.app_context():
-        db.unbind()  # the worker commits for real, from its own connection
         user_id = db.session.scalar(select(User.id).where(User.email == "junta@mourao.demo"))
         db.session.close()
     celery.conf.task_always_eager = False

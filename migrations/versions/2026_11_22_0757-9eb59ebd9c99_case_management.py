@@ -159,6 +159,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_cases_tenant_status_opened", ["tenant_id", "status", "opened_on"], unique=False
         )
+        batch_op.create_index(
+            "ix_cases_tenant_opened", ["tenant_id", "opened_on", "id"], unique=False
+        )
 
     op.create_table(
         "consents",
@@ -872,6 +875,7 @@ def downgrade() -> None:
 
     op.drop_table("consents")
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_cases_tenant_opened")
         batch_op.drop_index("ix_cases_tenant_status_opened")
         batch_op.drop_index("ix_cases_tenant_manager_status")
         batch_op.drop_index(batch_op.f("ix_cases_tenant_id"))

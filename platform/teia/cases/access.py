@@ -18,7 +18,7 @@ from flask import abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, Text, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from teia.accounts.models import Role
 from teia.cases.models import (
@@ -152,7 +152,8 @@ class CaseAccess:
 
 def case_access(session: Session, viewer: Viewer, case_id: int) -> CaseAccess:
     """The viewer's access to the case, or 404 when they have none (or it does not exist)."""
-    case = session.get(Case, case_id)
+    # The manager is named on every case page: loaded with the case, whatever else is shown.
+    case = session.get(Case, case_id, options=[joinedload(Case.manager)])
     if case is None:
         abort(404)
     if viewer.staff:

@@ -208,7 +208,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
             .order_by(Referral.requested_at.desc(), Referral.id.desc())
         ).all()
     if access.can(Section.TIMELINE):
-        detail["timeline"] = services.timeline(db.session, access)
+        detail["timeline"], detail["timeline_has_older"] = services.timeline(db.session, access)
     services.audit_read(db.session, access, ",".join(sections))
     return respond(CaseDetail, detail)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from teia.cases.models import (
@@ -110,3 +112,8 @@ READ_SECTION = {
     "plan": _l("plano"),
     "referrals": _l("encaminhamentos"),
 }
+
+
+def resolved(labels: dict[Any, Any]) -> dict[str, str]:
+    """The labels translated once, for a page that shows them on every row."""
+    return {str(k): str(v) for k, v in labels.items()}

@@ -99,6 +99,8 @@ class Case(TenantScoped, Base):
         UniqueConstraint("tenant_id", "number", name="uq_cases_tenant_number"),
         UniqueConstraint("tenant_id", "submission_key", name="uq_cases_tenant_submission"),
         Index("ix_cases_tenant_status_opened", "tenant_id", "status", "opened_on"),
+        # The case list: newest first, a page at a time.
+        Index("ix_cases_tenant_opened", "tenant_id", "opened_on", "id"),
         Index("ix_cases_tenant_manager_status", "tenant_id", "manager_id", "status"),
     )
 

@@ -12,7 +12,7 @@ from flask_login import login_required
 from teia.accounts.models import Role
 from teia.cases import plans, services
 from teia.cases.access import require_section, require_staff
-from teia.cases.labels import ACTION_STATUS
+from teia.cases.labels import ACTION_STATUS, resolved
 from teia.cases.models import ActionStatus, PlanAction, Section
 from teia.cases.plans import ActionInput, GoalInput
 from teia.cases.schemas import ActionUpdateForm
@@ -42,7 +42,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         plan=plan,
         goals=plans.visible_goals(plan, access) if plan else [],
         versions=plans.plan_versions(db.session, case_id) if access.staff else [],
-        action_labels=ACTION_STATUS,
+        action_labels=resolved(ACTION_STATUS),
         update_form=ActionUpdateForm(),
         today=today(),
     )

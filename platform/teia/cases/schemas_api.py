@@ -171,7 +171,10 @@ class CaseDetail(ApiModel):
     diagnosis: list[DiagnosisOut] | None = None
     plan: PlanOut | None = Field(None, description="null: o processo ainda não tem plano")
     referrals: list[ReferralOut] | None = None
-    timeline: list[EventOut] | None = None
+    timeline: list[EventOut] | None = Field(None, description="Os 50 registos mais recentes")
+    timeline_has_older: bool | None = Field(
+        None, description="Há registos anteriores (ver a página de registos)"
+    )
 
 
 # --- writing to a case --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, Text, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from teia.accounts.models import Membership, Role, User
 from teia.audit.services import audit
@@ -202,15 +202,22 @@ def add_event(
     return event
 
 
-def timeline(session: Session, access: CaseAccess) -> list[CaseEvent]:
-    return list(
+TIMELINE_PAGE = 50
+
+
+def timeline(session: Session, access: CaseAccess, page: int = 1) -> tuple[list[CaseEvent], bool]:
+    """One page of the entries the viewer may read, newest first, and whether older ones exist."""
+    rows = list(
         session.scalars(
             select(CaseEvent)
-            .options(joinedload(CaseEvent.author))
+            .options(joinedload(CaseEvent.author).load_only(User.name))
             .where(CaseEvent.case_id == access.case.id, visible_events_clause(access))
             .order_by(CaseEvent.occurred_at.desc(), CaseEvent.id.desc())
+            .limit(TIMELINE_PAGE + 1)
+            .offset((max(page, 1) - 1) * TIMELINE_PAGE)
         )
     )
+    return rows[:TIMELINE_PAGE], len(rows) > TIMELINE_PAGE
 
 
 def diagnosis(session: Session, access: CaseAccess) -> list[DiagnosisArea]:
@@ -267,16 +274,37 @@ class CaseFilters:
 
 
 def case_list(session: Session, viewer: Viewer, filters: CaseFilters) -> tuple[list[Case], int]:
-    """One page of the cases the viewer reaches, newest first, and the total."""
-    stmt = _case_query(viewer, filters)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.options(joinedload(Case.person), joinedload(Case.manager))
+    """One page of the cases the viewer reaches, newest first, and the total.
+
+    The total comes with the page (a window count): one pass over the matches, not two.
+    """
+    page = max(filters.page, 1)
+    rows = session.execute(
+        _case_query(viewer, filters)
+        .add_columns(func.count().over())
+        .options(
+            load_only(
+                Case.number,
+                Case.status,
+                Case.opened_on,
+                Case.closed_on,
+                Case.person_id,
+                Case.manager_id,
+            ),
+            joinedload(Case.person).load_only(Person.given_names, Person.family_names),
+            joinedload(Case.manager).load_only(User.name),
+        )
         .order_by(Case.opened_on.desc(), Case.id.desc())
         .limit(PAGE_SIZE)
-        .offset((max(filters.page, 1) - 1) * PAGE_SIZE)
-    )
-    return list(rows), total
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    if rows:
+        return [case for case, _total in rows], rows[0][1]
+    if page == 1:
+        return [], 0
+    # Past the last page: the window saw no row, so count apart.
+    stmt = _case_query(viewer, filters)
+    return [], session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
 
 def _case_query(viewer: Viewer, filters: CaseFilters) -> Select[tuple[Case]]:

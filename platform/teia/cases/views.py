@@ -28,6 +28,7 @@ from teia.cases.labels import (
     RELATIONSHIP,
     RISK_FLAG,
     SECTION,
+    resolved,
 )
 from teia.cases.models import Area, CaseStatus, EventKind, Section
 from teia.cases.schemas import DiagnosisForm, EventForm, MemberAddForm, OpenCaseForm, StatusForm
@@ -90,8 +91,8 @@ def index():  # type: ignore[no-untyped-def]
         filters=filters,
         viewer=viewer,
         managers=services.case_managers(db.session) if viewer.staff else [],
-        area_labels=AREA,
-        status_labels=CASE_STATUS,
+        area_labels=resolved(AREA),
+        status_labels=resolved(CASE_STATUS),
         page_size=services.PAGE_SIZE,
     )
 
@@ -244,13 +245,17 @@ def timeline(case_id: int):  # type: ignore[no-untyped-def]
                 flash(_("Registo acrescentado."), "success")
                 return redirect(url_for("cases.timeline", case_id=case_id))
     services.audit_read(db.session, access, "timeline")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    events, older = services.timeline(db.session, access, page)
     return render_case(
         "cases/timeline.html",
         access,
         "timeline",
-        events=services.timeline(db.session, access),
+        events=events,
+        page=page,
+        older=older,
         form=form,
-        kind_labels=EVENT_KIND,
+        kind_labels=resolved(EVENT_KIND),
     ), (422 if request.method == "POST" else 200)
 
 

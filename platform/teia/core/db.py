@@ -100,7 +100,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_transactions(engine: Engine) -> None:
-    """Let SQLAlchemy own BEGIN so SAVEPOINTs work; enforce foreign keys."""
+    """Let SQLAlchemy own BEGIN so SAVEPOINTs work; enforce foreign keys.
+
+    ``BEGIN IMMEDIATE`` takes the write lock when a transaction starts, so the web server and
+    the embedded Celery worker queue behind each other (up to the busy timeout) instead of
+    one failing with "database is locked" when a transaction that has read tries to write.
+    """
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
@@ -112,7 +117,7 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
