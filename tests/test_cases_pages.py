@@ -35,7 +35,13 @@ def _form(client, path: str) -> str:  # type: ignore[no-untyped-def]
     return response.text
 
 
-def _new_person(c, given: str = "Maria da Conceição", family: str = "Guerreiro Lopes") -> int:  # type: ignore[no-untyped-def]
+def _new_person(  # type: ignore[no-untyped-def]
+    c,
+    given: str = "Maria da Conceição",
+    family: str = "Guerreiro Lopes",
+    nif: str = NIF,
+    born: str = "1984-03-07",
+) -> int:
     html = _form(c, "/t/mourao/persons/new")
     key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', html)
     assert key
@@ -44,8 +50,8 @@ def _new_person(c, given: str = "Maria da Conceição", family: str = "Guerreiro
         "submission_key": key[1],
         "given_names": given,
         "family_names": family,
-        "birth_date": "1984-03-07",
-        "nif": NIF,
+        "birth_date": born,
+        "nif": nif,
         "parish": "Luz",
         "address": "Rua Direita 5",
     }
@@ -401,3 +407,27 @@ def test_data_subject_export_as_json_and_pdf_is_audited(app: Flask, as_user) -> 
         ).all()
     assert [e.details["format"] for e in exports] == ["json", "pdf"]
     assert all("RGPD" in (e.purpose or "") for e in exports)
+
+
+def test_a_member_joins_the_household_by_nif(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    manager = as_user("gestora@mourao.demo")
+    case_id = _open_case(manager, _new_person(manager))
+    child = _new_person(
+        manager, given="Tomás", family="Guerreiro Lopes", nif="279123450", born="2015-05-05"
+    )
+    page = _form(manager, f"/t/mourao/cases/{case_id}")
+    response = manager.post(
+        f"/t/mourao/cases/{case_id}/members",
+        data={"csrf_token": csrf_token(page), "person_id": "279 123 450", "relationship": "child"},
+    )
+    assert response.status_code == 302
+    page = manager.get(f"/t/mourao/cases/{case_id}").text
+    assert "Tomás Guerreiro Lopes" in page and "Filho/a" in page
+    unknown = manager.post(
+        f"/t/mourao/cases/{case_id}/members",
+        data={"csrf_token": csrf_token(page), "person_id": "999999990", "relationship": "child"},
+        follow_redirects=True,
+    )
+    assert "Ninguém com esse NIF" in unknown.text
+    with app.app_context(), tenant_scope(_ids(app)["tenant"]):
+        assert db.session.get(Person, child) is not None

@@ -37,7 +37,7 @@ from teia.core.clock import today
 from teia.core.db import db
 from teia.core.scope import current_roles, current_tenant, requires_role
 from teia.people.models import Household, Person, Relationship
-from teia.people.services import PersonError, add_member, current_household
+from teia.people.services import PersonError, add_member, current_household, find_person
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -193,10 +193,9 @@ def add_household_member(case_id: int):  # type: ignore[no-untyped-def]
     access = load_access(case_id)
     require_staff(access)
     form = _member_form()
-    person_id = form.person_id.data or ""
-    person = db.session.get(Person, int(person_id)) if person_id.isdigit() else None
+    person = find_person(db.session, form.person_id.data or "")
     if not form.validate_on_submit() or person is None:
-        flash(_("Escolha a pessoa a juntar ao agregado."), "error")
+        flash(_("Ninguém com esse NIF, NISS ou número interno."), "error")
         return redirect(url_for("cases.show", case_id=case_id))
     household = db.session.get(Household, access.case.household_id)
     try:

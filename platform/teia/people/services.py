@@ -186,6 +186,22 @@ def create_person(
     return person, True
 
 
+def find_person(session: Session, reference: str) -> Person | None:
+    """The person a professional points at by NIF, NISS or internal number (shown on the
+    person's page); merged records lead to the kept one."""
+    text = digits(reference.strip())
+    if not text.isdigit():
+        return None
+    person = session.scalar(
+        select(Person).where(or_(Person.nif == text, Person.niss == text)).limit(1)
+    )
+    if person is None and len(text) < 9:
+        person = session.get(Person, int(text))
+    if person is not None and person.merged_into_id:
+        person = session.get(Person, person.merged_into_id)
+    return person
+
+
 def person_for_submission(session: Session, submission_key: str | None) -> Person | None:
     """The person a form submission already created (a double submit), if any."""
     if not submission_key:
