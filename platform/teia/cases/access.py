@@ -56,6 +56,14 @@ def viewer_for(user_id: int, roles: frozenset[Role], organization_id: int) -> Vi
     return None
 
 
+def current_staff() -> Viewer:
+    """The viewer, who must be council staff: a partner gets 404 (nothing to probe)."""
+    viewer = current_viewer()
+    if not viewer.staff:
+        abort(404)
+    return viewer
+
+
 def current_viewer() -> Viewer:
     """The viewer of this request; 403 for roles with no part in case management."""
     if "case_viewer" not in g:
@@ -102,11 +110,16 @@ def visible_case_ids(viewer: Viewer, section: Section | None = None) -> Select[t
     return shares.union(emergency)  # type: ignore[return-value]
 
 
-def reaches_case(session: Session, viewer: Viewer, case_id: int) -> bool:
+def reached_case_ids(
+    session: Session, viewer: Viewer, case_ids: list[int], section: Section | None = None
+) -> set[int]:
+    """Which of ``case_ids`` the viewer reaches now (with ``section`` shared, if given)."""
     if viewer.staff:
-        return True
-    ids = visible_case_ids(viewer).subquery()
-    return session.scalar(select(ids.c[0]).where(ids.c[0] == case_id)) is not None
+        return set(case_ids)
+    if not case_ids:
+        return set()
+    column = visible_case_ids(viewer, section).subquery().c[0]
+    return set(session.scalars(select(column).where(column.in_(case_ids))))
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,8 @@ from datetime import UTC
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from teia.accounts.models import Role
-from teia.audit.services import audit
 from teia.cases import plans, services
 from teia.cases.access import (
     STAFF_ROLES,
@@ -23,9 +21,9 @@ from teia.cases.access import (
     Viewer,
     case_access,
     current_viewer,
+    reached_case_ids,
     require_section,
     require_staff,
-    visible_case_ids,
 )
 from teia.cases.caseload import caseloads
 from teia.cases.models import Case, InterventionPlan, PlanAction, Referral, Section
@@ -93,15 +91,6 @@ def _summary(case: Case, named: bool) -> dict[str, object]:
     return row
 
 
-def _identified(viewer: Viewer, case_ids: list[int]) -> set[int]:
-    """Which of these cases show who they are about: all for staff, shared ones for a partner."""
-    if viewer.staff:
-        return set(case_ids)
-    shared = visible_case_ids(viewer, Section.IDENTIFICATION).subquery()
-    column = shared.c[0]
-    return set(db.session.scalars(select(column).where(column.in_(case_ids))))
-
-
 @bp.get("/t/<tenant>/cases")
 @documented(
     "Os processos que quem pergunta alcança (um parceiro: só os partilhados)",
@@ -116,15 +105,7 @@ def index():  # type: ignore[no-untyped-def]
         status=args.status, area=args.area, manager_id=args.manager_id, query=args.q, page=args.page
     )
     cases, total = services.case_list(db.session, viewer, filters)
-    if args.q.strip():
-        audit(
-            db.session,
-            "case.search",
-            object_type="case",
-            purpose=_("Pesquisa de processos"),
-            details={"results": [c.id for c in cases]},
-        )
-    named = _identified(viewer, [c.id for c in cases])
+    named = reached_case_ids(db.session, viewer, [c.id for c in cases], Section.IDENTIFICATION)
     return respond(
         CaseList,
         {

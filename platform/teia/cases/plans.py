@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -9,9 +10,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from teia.accounts.models import Membership
 from teia.audit.services import audit
-from teia.cases.access import PARTNER_ROLES, CaseAccess, share_is_active, shares_section
+from teia.cases.access import CaseAccess, share_is_active, shares_section
 from teia.cases.models import (
     OPEN_ACTION_STATUSES,
     ActionStatus,
@@ -24,12 +24,12 @@ from teia.cases.models import (
     PlanStatus,
     Section,
 )
-from teia.cases.services import CaseError
+from teia.cases.services import CaseError, council_link
+from teia.cases.sharing import partner_users
 from teia.core.clock import today
 from teia.core.tenancy import require_tenant_id
 from teia.notifications.models import Reminder
 from teia.notifications.services import ReminderMessage, notify, reminder_kind, schedule_reminder
-from teia.tenants.models import Tenant
 
 REVIEW_NOTICE = timedelta(days=7)
 
@@ -235,14 +235,8 @@ def _plan_review(session: Session, reminder: Reminder) -> ReminderMessage | None
             v=plan.version,
             d=plan.review_on.strftime("%d/%m/%Y"),
         ),
-        link=f"/t/{_tenant_slug(session)}/cases/{case.id}/plan",
+        link=council_link(session, f"/cases/{case.id}/plan"),
     )
-
-
-def _tenant_slug(session: Session) -> str:
-    tenant = session.get(Tenant, require_tenant_id())
-    assert tenant is not None
-    return tenant.slug
 
 
 def flag_overdue_actions(session: Session, day: date) -> int:
@@ -269,7 +263,6 @@ def flag_overdue_actions(session: Session, day: date) -> int:
     if not claimed:
         return 0
     tenant_id = require_tenant_id()
-    slug = _tenant_slug(session)
     actions = session.scalars(
         select(PlanAction).where(PlanAction.id.in_(claimed)).order_by(PlanAction.id)
     ).all()
@@ -277,19 +270,17 @@ def flag_overdue_actions(session: Session, day: date) -> int:
         c.id: c
         for c in session.scalars(select(Case).where(Case.id.in_({a.case_id for a in actions})))
     }
+    partners = _partners_with_plan_shared(session, actions, day)
     for action in actions:
         case = cases[action.case_id]
-        link = f"/t/{slug}/cases/{case.id}/plan"
+        link = council_link(session, f"/cases/{case.id}/plan")
         subject = _("Ação em atraso no processo %(number)s", number=case.number)
         body = _(
             "Uma ação do plano tinha prazo a %(d)s; veja o plano para a atualizar.",
             d=action.due_on.strftime("%d/%m/%Y"),  # type: ignore[union-attr]
         )
         recipients = {case.manager_id}
-        if action.responsible_organization_id is not None:
-            recipients |= _partner_users_with_plan(
-                session, case.id, action.responsible_organization_id, day
-            )
+        recipients.update(partners.get((case.id, action.responsible_organization_id), []))
         for user_id in sorted(recipients):
             notify(
                 session,
@@ -303,26 +294,24 @@ def flag_overdue_actions(session: Session, day: date) -> int:
     return len(actions)
 
 
-def _partner_users_with_plan(
-    session: Session, case_id: int, organization_id: int, day: date
-) -> set[int]:
-    shared = session.scalar(
-        select(CaseShare.id).where(
-            CaseShare.case_id == case_id,
-            CaseShare.organization_id == organization_id,
+def _partners_with_plan_shared(
+    session: Session, actions: Sequence[PlanAction], day: date
+) -> dict[tuple[int, int], list[int]]:
+    """For each (case, responsible organisation) whose plan share is active, its users."""
+    wanted = {
+        (a.case_id, a.responsible_organization_id)
+        for a in actions
+        if a.responsible_organization_id is not None
+    }
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CaseShare.case_id, CaseShare.organization_id).where(
+            CaseShare.case_id.in_({case_id for case_id, _org in wanted}),
             shares_section(Section.PLAN),
             share_is_active(day),
         )
     )
-    if shared is None:
-        return set()
-    return set(
-        session.scalars(
-            select(Membership.user_id).where(
-                Membership.tenant_id == require_tenant_id(),
-                Membership.organization_id == organization_id,
-                Membership.role.in_(PARTNER_ROLES),
-                Membership.active.is_(True),
-            )
-        )
-    )
+    shared = {(case_id, org) for case_id, org in rows} & wanted
+    users = partner_users(session, {org for _case, org in shared})
+    return {pair: users[pair[1]] for pair in shared}

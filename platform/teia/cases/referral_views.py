@@ -10,7 +10,7 @@ from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from teia.cases import referrals
-from teia.cases.access import current_viewer, reaches_case, require_section, require_staff
+from teia.cases.access import current_viewer, reached_case_ids, require_section, require_staff
 from teia.cases.labels import AREA, REFERRAL_STATUS
 from teia.cases.models import Area, Referral, ReferralStatus, Section
 from teia.cases.schemas import AnswerForm, ReferralForm
@@ -120,7 +120,7 @@ def show(referral_id: int):  # type: ignore[no-untyped-def]
             flash(_("Resposta registada."), "success")
         return redirect(url_for("referrals.show", referral_id=referral_id))
     # Whether the viewer may open the case itself (a partner needs a share).
-    can_open = viewer.staff or reaches_case(db.session, viewer, referral.case_id)
+    can_open = bool(reached_case_ids(db.session, viewer, [referral.case_id]))
     return render_template(
         "cases/referral.html",
         referral=referral,

@@ -17,13 +17,12 @@ from teia.audit.services import audit
 from teia.cases.access import Viewer
 from teia.cases.labels import REFERRAL_STATUS
 from teia.cases.models import Area, Case, CaseStatus, Referral, ReferralStatus
-from teia.cases.services import CaseError
+from teia.cases.services import CaseError, council_link
 from teia.cases.sharing import partner_organizations, partner_users
 from teia.core.clock import today
 from teia.core.db import utcnow
 from teia.core.tenancy import require_tenant_id
 from teia.notifications.services import notify
-from teia.tenants.models import Tenant
 
 ANSWERS = {
     ReferralStatus.PENDING: {ReferralStatus.ACCEPTED, ReferralStatus.REFUSED},
@@ -66,15 +65,15 @@ def create_referral(
         object_id=case.id,
         details={"referral": referral.id, "organization": organization_id},
     )
-    tenant = session.get(Tenant, require_tenant_id())
-    for user_id in partner_users(session, organization_id):
+    link = council_link(session, f"/referrals/{referral.id}")
+    for user_id in partner_users(session, [organization_id])[organization_id]:
         notify(
             session,
             user_id=user_id,
             kind="referral_received",
             subject=_("Novo encaminhamento (processo %(number)s)", number=case.number),
             body=_("Resposta pedida até %(d)s.", d=respond_by.strftime("%d/%m/%Y")),
-            link=f"/t/{tenant.slug}/referrals/{referral.id}",  # type: ignore[union-attr]
+            link=link,
             tenant_id=require_tenant_id(),
         )
     return referral
@@ -147,7 +146,6 @@ def answer_referral(
     )
     if not viewer.staff:
         case = session.get(Case, referral.case_id)
-        tenant = session.get(Tenant, require_tenant_id())
         notify(
             session,
             user_id=case.manager_id,  # type: ignore[union-attr]
@@ -158,7 +156,7 @@ def answer_referral(
                 org=referral.organization.name,
                 status=REFERRAL_STATUS[status],
             ),
-            link=f"/t/{tenant.slug}/cases/{referral.case_id}/referrals",  # type: ignore[union-attr]
+            link=council_link(session, f"/cases/{referral.case_id}/referrals"),
             tenant_id=require_tenant_id(),
         )
     session.flush()

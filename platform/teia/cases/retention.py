@@ -40,7 +40,6 @@ from teia.cases.models import (
     Referral,
 )
 from teia.core.db import utcnow
-from teia.core.tenancy import require_tenant_id
 from teia.people.identifiers import normalise
 from teia.people.models import (
     Household,
@@ -50,7 +49,7 @@ from teia.people.models import (
     PersonDocument,
     PersonMerge,
 )
-from teia.tenants.models import Tenant
+from teia.tenants.services import tenant_in_scope
 
 BATCH = 200
 ANONYMISED = "Anonimizado"  # stored, not shown through gettext: it replaces a name in the data
@@ -73,8 +72,7 @@ REMOVED_KINDS = (
 
 def retention_cutoff(session: Session, day: date) -> date:
     """Cases closed before this day are past the council's retention period."""
-    tenant = session.get(Tenant, require_tenant_id())
-    assert tenant is not None
+    tenant = tenant_in_scope(session)
     return day - relativedelta(years=tenant.case_retention_years)
 
 

@@ -34,12 +34,18 @@ from teia.core.tenancy import require_tenant_id
 from teia.people.identifiers import normalise
 from teia.people.models import Household, HouseholdMember, Person
 from teia.people.services import new_household
+from teia.tenants.services import tenant_in_scope
 
 PAGE_SIZE = 50
 
 
 class CaseError(ValueError):
     """A case operation refused; the message is for the user."""
+
+
+def council_link(session: Session, path: str) -> str:
+    """A link into the council in scope, for notifications: ``/t/<slug><path>``."""
+    return f"/t/{tenant_in_scope(session).slug}{path}"
 
 
 def audit_read(session: Session, access: CaseAccess, what: str) -> None:
@@ -274,7 +280,8 @@ class CaseFilters:
 
 
 def case_list(session: Session, viewer: Viewer, filters: CaseFilters) -> tuple[list[Case], int]:
-    """One page of the cases the viewer reaches, newest first, and the total.
+    """One page of the cases the viewer reaches, newest first, and the total; a search by
+    name or number is audited with the ids it returned.
 
     The total comes with the page (a window count): one pass over the matches, not two.
     """
@@ -298,8 +305,17 @@ def case_list(session: Session, viewer: Viewer, filters: CaseFilters) -> tuple[l
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    cases = [case for case, _total in rows]
+    if filters.query.strip():
+        audit(
+            session,
+            "case.search",
+            object_type="case",
+            purpose=_("Pesquisa de processos"),
+            details={"results": [c.id for c in cases]},
+        )
     if rows:
-        return [case for case, _total in rows], rows[0][1]
+        return cases, rows[0][1]
     if page == 1:
         return [], 0
     # Past the last page: the window saw no row, so count apart.
@@ -361,11 +377,4 @@ def cases_of_persons(session: Session, person_ids: list[int]) -> dict[int, list[
 
 
 def cases_of_person(session: Session, person_id: int) -> list[Case]:
-    households = select(HouseholdMember.household_id).where(HouseholdMember.person_id == person_id)
-    return list(
-        session.scalars(
-            select(Case)
-            .where(or_(Case.person_id == person_id, Case.household_id.in_(households)))
-            .order_by(Case.opened_on.desc())
-        )
-    )
+    return cases_of_persons(session, [person_id])[person_id]

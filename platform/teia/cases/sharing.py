@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from teia.accounts.models import Membership
+from teia.accounts.services import tenant_organizations
 from teia.audit.models import AuditEvent
 from teia.audit.services import audit
 from teia.cases.access import PARTNER_ROLES, Viewer, emergency_window
@@ -22,14 +24,14 @@ from teia.cases.models import (
     LegalBasis,
     Section,
 )
-from teia.cases.services import CaseError
+from teia.cases.services import CaseError, council_link
 from teia.core.clock import today
 from teia.core.db import utcnow
 from teia.core.tenancy import require_tenant_id
 from teia.notifications.services import notify
 from teia.people.models import HouseholdMember
-from teia.tenants.models import Organization, Tenant, organization_tenants
-from teia.tenants.services import council_organization_slug
+from teia.tenants.models import Organization
+from teia.tenants.services import council_organization_slug, tenant_in_scope
 
 MAX_SHARE_DAYS = 366
 
@@ -82,21 +84,11 @@ def revoke_consent(session: Session, consent: Consent, *, actor_id: int) -> None
 
 def partner_organizations(session: Session) -> list[Organization]:
     """Partner organisations active in the council (the council's own excluded)."""
-    tenant = session.get(Tenant, require_tenant_id())
-    assert tenant is not None
+    tenant = tenant_in_scope(session)
     council = council_organization_slug(tenant.slug)
     return sorted(
-        (o for o in tenant_organizations(session) if o.slug != council), key=lambda o: o.name
-    )
-
-
-def tenant_organizations(session: Session) -> list[Organization]:
-    return list(
-        session.scalars(
-            select(Organization)
-            .join(organization_tenants, organization_tenants.c.organization_id == Organization.id)
-            .where(organization_tenants.c.tenant_id == require_tenant_id())
-        )
+        (o for o in tenant_organizations(session, tenant.id) if o.slug != council),
+        key=lambda o: o.name,
     )
 
 
@@ -163,15 +155,15 @@ def create_share(
         object_id=case.id,
         details={"share": share.id, "organization": organization_id, "sections": share.sections},
     )
-    tenant = session.get(Tenant, require_tenant_id())
-    for user_id in partner_users(session, organization_id):
+    link = council_link(session, f"/cases/{case.id}")
+    for user_id in partner_users(session, [organization_id])[organization_id]:
         notify(
             session,
             user_id=user_id,
             kind="case_shared",
             subject=_("O processo %(number)s foi partilhado consigo", number=case.number),
             body=_("Finalidade: %(purpose)s", purpose=share.purpose),
-            link=f"/t/{tenant.slug}/cases/{case.id}",  # type: ignore[union-attr]
+            link=link,
             tenant_id=require_tenant_id(),
         )
     return share
@@ -239,26 +231,30 @@ def person_consents(session: Session, person_ids: set[int]) -> list[Consent]:
     )
 
 
-def partner_users(session: Session, organization_id: int) -> list[int]:
-    """The organisation's active partner professionals in the council in scope."""
-    return list(
-        session.scalars(
-            select(Membership.user_id).where(
+def partner_users(session: Session, organization_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each organisation's active partner professionals in the council in scope."""
+    found: dict[int, list[int]] = {org: [] for org in organization_ids}
+    if found:
+        rows = session.execute(
+            select(Membership.organization_id, Membership.user_id)
+            .where(
                 Membership.tenant_id == require_tenant_id(),
-                Membership.organization_id == organization_id,
+                Membership.organization_id.in_(found),
                 Membership.role.in_(PARTNER_ROLES),
                 Membership.active.is_(True),
             )
+            .order_by(Membership.user_id)
         )
-    )
+        for org, user_id in rows:
+            found[org].append(user_id)
+    return found
 
 
 def open_emergency_access(
     session: Session, viewer: Viewer, *, case_number: str, reason: str
 ) -> EmergencyAccess:
     """A partner opens a case in an emergency: time-limited, audited, the manager alerted."""
-    tenant = session.get(Tenant, require_tenant_id())
-    assert tenant is not None
+    tenant = tenant_in_scope(session)
     if viewer.staff:
         raise CaseError(_("A equipa do município já tem acesso aos processos."))
     if tenant.break_glass_hours is None:
@@ -291,7 +287,7 @@ def open_emergency_access(
         kind="emergency_access",
         subject=_("Acesso de emergência ao processo %(number)s", number=case.number),
         body=_("O motivo declarado está no registo de acessos do processo."),
-        link=f"/t/{tenant.slug}/cases/{case.id}/access-log",
+        link=council_link(session, f"/cases/{case.id}/access-log"),
         tenant_id=tenant.id,
     )
     return access

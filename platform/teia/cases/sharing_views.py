@@ -10,7 +10,7 @@ from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from teia.cases import sharing
-from teia.cases.access import current_viewer, require_staff
+from teia.cases.access import current_staff, current_viewer, require_staff
 from teia.cases.labels import AUDIT_ACTION, LEGAL_BASIS, READ_SECTION, SECTION
 from teia.cases.models import CaseShare, Consent, LegalBasis
 from teia.cases.schemas import EmergencyForm, ShareForm
@@ -104,9 +104,7 @@ def revoke_share(share_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/t/<tenant>/consents/<int:consent_id>/revoke")
 @login_required
 def revoke_consent(consent_id: int):  # type: ignore[no-untyped-def]
-    viewer = current_viewer()
-    if not viewer.staff:
-        abort(404)
+    viewer = current_staff()
     consent = db.session.get(Consent, consent_id)
     if consent is None:
         abort(404)

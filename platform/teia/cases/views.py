@@ -10,12 +10,12 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from teia.accounts.models import Role
-from teia.audit.services import audit
 from teia.cases import services
 from teia.cases.access import (
     STAFF_ROLES,
     CaseAccess,
     case_access,
+    current_staff,
     current_viewer,
     require_section,
     require_staff,
@@ -76,14 +76,6 @@ def index():  # type: ignore[no-untyped-def]
     if request.args.get("mine") and viewer.staff:
         filters = CaseFilters(**{**vars(filters), "manager_id": viewer.user_id})
     cases, total = services.case_list(db.session, viewer, filters)
-    if filters.query:
-        audit(
-            db.session,
-            "case.search",
-            object_type="case",
-            purpose=_("Pesquisa de processos"),
-            details={"results": [c.id for c in cases]},
-        )
     return render_template(
         "cases/index.html",
         cases=cases,
@@ -100,9 +92,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/t/<tenant>/cases/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
-    viewer = current_viewer()
-    if not viewer.staff:
-        abort(404)
+    viewer = current_staff()
     person_id = request.values.get("person_id", type=int)
     person = db.session.get(Person, person_id) if person_id else None
     if person is None or person.merged_into_id:

@@ -10,9 +10,8 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from teia.audit.services import audit
 from teia.cases import sharing
-from teia.cases.access import Viewer, current_viewer
+from teia.cases.access import current_staff, current_viewer
 from teia.cases.api import staff_viewer
 from teia.cases.models import Consent
 from teia.cases.services import CaseError, cases_of_person
@@ -47,28 +46,8 @@ bp = api_blueprint("people_api", __name__)
 TAGS = ["people"]
 
 
-def _staff() -> Viewer:
-    """A person's record is for the council's staff; partners get 404, as on the pages."""
-    viewer = current_viewer()
-    if not viewer.staff:
-        abort(404)
-    return viewer
-
-
-def _audit_read(person: Person, details: dict[str, object] | None = None) -> None:
-    """A professional's read of a person's record, with its purpose (as on the pages)."""
-    audit(
-        db.session,
-        "person.read",
-        object_type="person",
-        object_id=person.id,
-        purpose=_("Atendimento e acompanhamento social"),
-        details=details,
-    )
-
-
 def _person(person_id: int) -> Person:
-    _staff()
+    current_staff()
     person = db.session.get(Person, person_id)
     if person is None:
         abort(404)
@@ -86,14 +65,6 @@ def search():  # type: ignore[no-untyped-def]
     viewer = current_viewer()
     query = query_args(PersonQuery).q.strip()
     results = services.search_persons(db.session, viewer, query) if query else []
-    if query:
-        audit(
-            db.session,
-            "person.search",
-            object_type="person",
-            purpose=_("Pesquisa de pessoa"),
-            details={"results": [p.id for p in results]},
-        )
     return respond(PersonList, {"persons": results})
 
 
@@ -143,7 +114,7 @@ def create():  # type: ignore[no-untyped-def]
 )
 def show(person_id: int):  # type: ignore[no-untyped-def]
     person = _person(person_id)
-    _audit_read(person)
+    services.audit_person_read(db.session, person.id)
     record = {
         **PersonSummary.model_validate(person).model_dump(),
         **{k: getattr(person, k) for k in ("sex", "phone", "email", "merged_into_id")},
@@ -166,7 +137,7 @@ def duplicates(person_id: int):  # type: ignore[no-untyped-def]
     person = _person(person_id)
     data = PersonData(**{k: getattr(person, k) for k in services.RECTIFIABLE})
     found = [p for p in services.likely_duplicates(db.session, data) if p.id != person.id]
-    _audit_read(person, {"duplicates": [p.id for p in found]})
+    services.audit_person_read(db.session, person.id, {"duplicates": [p.id for p in found]})
     return respond(PersonList, {"persons": found})
 
 
@@ -203,7 +174,7 @@ def add_consent(person_id: int):  # type: ignore[no-untyped-def]
     response=ConsentOut,
 )
 def revoke_consent(consent_id: int):  # type: ignore[no-untyped-def]
-    viewer = _staff()
+    viewer = current_staff()
     consent = db.session.get(Consent, consent_id)
     if consent is None:
         abort(404)

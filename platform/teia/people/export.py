@@ -34,7 +34,6 @@ from teia.cases.models import (
 from teia.cases.sharing import share_active
 from teia.core.clock import today
 from teia.core.db import utcnow
-from teia.core.tenancy import require_tenant_id
 from teia.people.export_pdf import person_export_pdf
 from teia.people.models import (
     HouseholdMember,
@@ -43,7 +42,8 @@ from teia.people.models import (
     PersonDocument,
     PersonMerge,
 )
-from teia.tenants.models import Organization, Tenant
+from teia.tenants.models import Organization
+from teia.tenants.services import tenant_in_scope
 
 __all__ = ["FORMAT", "person_export", "person_export_pdf"]
 
@@ -55,8 +55,7 @@ def person_export(session: Session, person_id: int) -> dict[str, Any] | None:
 
     Raises :class:`~teia.core.tenancy.NoTenantInScope` outside a council's scope.
     """
-    tenant = session.get(Tenant, require_tenant_id())
-    assert tenant is not None
+    tenant = tenant_in_scope(session)
     person = _kept_record(session, person_id)
     if person is None:
         return None

@@ -94,6 +94,7 @@ def search_persons(session: Session, viewer: Viewer, query: str) -> list[Person]
     """People matching a name (any order, accents and case ignored), NIF, NISS or birth date.
 
     A partner finds only the people of cases whose identification is shared with them.
+    The search is audited with the ids it returned.
     """
     query = query.strip()
     if not query:
@@ -110,7 +111,30 @@ def search_persons(session: Session, viewer: Viewer, query: str) -> list[Person]
             stmt = stmt.where(Person.search_name.contains(token, autoescape=True))
     if not viewer.staff:
         stmt = stmt.where(Person.id.in_(_shared_person_ids(viewer)))
-    return list(session.scalars(stmt.order_by(Person.search_name).limit(SEARCH_LIMIT)))
+    found = list(session.scalars(stmt.order_by(Person.search_name).limit(SEARCH_LIMIT)))
+    # Who was shown, never what was typed (a NIF is personal data too).
+    audit(
+        session,
+        "person.search",
+        object_type="person",
+        purpose=_("Pesquisa de pessoa"),
+        details={"results": [p.id for p in found]},
+    )
+    return found
+
+
+def audit_person_read(
+    session: Session, person_id: int, details: dict[str, object] | None = None
+) -> None:
+    """A professional's read of a person's record, with its purpose."""
+    audit(
+        session,
+        "person.read",
+        object_type="person",
+        object_id=person_id,
+        purpose=_("Atendimento e acompanhamento social"),
+        details=details,
+    )
 
 
 def _shared_person_ids(viewer: Viewer):  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from teia.accounts.models import Role
 from teia.audit.services import audit
-from teia.cases.access import Viewer, current_viewer
+from teia.cases.access import current_staff, current_viewer
 from teia.cases.labels import DOCUMENT_KIND, RELATIONSHIP
 from teia.cases.services import cases_of_person, cases_of_persons
 from teia.cases.sharing import person_consents, record_consent
@@ -36,14 +36,6 @@ from teia.people.services import PersonError
 bp = Blueprint("people", __name__, template_folder="templates")
 
 
-def _staff() -> Viewer:
-    """People pages are for the council's staff; a partner finds people in shared cases."""
-    viewer = current_viewer()
-    if not viewer.staff:
-        abort(404)
-    return viewer
-
-
 def _person(person_id: int) -> Person:
     person = db.session.get(Person, person_id)
     if person is None:
@@ -57,14 +49,6 @@ def search():  # type: ignore[no-untyped-def]
     viewer = current_viewer()
     query = request.args.get("q", "").strip()[:100]
     results = services.search_persons(db.session, viewer, query) if query else []
-    if query:
-        audit(
-            db.session,
-            "person.search",
-            object_type="person",
-            purpose=_("Pesquisa de pessoa"),
-            details={"results": [p.id for p in results]},
-        )
     cases = cases_of_persons(db.session, [p.id for p in results]) if viewer.staff else {}
     return render_template(
         "people/search.html", query=query, results=results, viewer=viewer, cases=cases
@@ -84,7 +68,7 @@ def _new_form() -> NewPersonForm:
 @bp.route("/t/<tenant>/persons/new", methods=["GET", "POST"])
 @login_required
 def new():  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     form = _new_form()
     duplicates: list[Person] = []
     if request.method == "GET":
@@ -132,18 +116,12 @@ def _attach_error(form, exc: PersonError) -> None:  # type: ignore[no-untyped-de
 @bp.get("/t/<tenant>/persons/<int:person_id>")
 @login_required
 def show(person_id: int):  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     person = _person(person_id)
     if person.merged_into_id:
         flash(_("Este registo foi fundido noutro."), "info")
         return redirect(url_for("people.show", person_id=person.merged_into_id))
-    audit(
-        db.session,
-        "person.read",
-        object_type="person",
-        object_id=person.id,
-        purpose=_("Atendimento e acompanhamento social"),
-    )
+    services.audit_person_read(db.session, person.id)
     data = services.PersonData(**{k: getattr(person, k) for k in services.RECTIFIABLE})
     duplicates = [p for p in services.likely_duplicates(db.session, data) if p.id != person.id]
     households = services.person_households(db.session, person.id)
@@ -181,7 +159,7 @@ def _merges(person_id: int) -> list[PersonMerge]:
 @bp.route("/t/<tenant>/persons/<int:person_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(person_id: int):  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     person = _person(person_id)
     form = RectifyForm(obj=person)
     if form.validate_on_submit():
@@ -205,7 +183,7 @@ def edit(person_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/t/<tenant>/persons/<int:person_id>/merge")
 @login_required
 def merge(person_id: int):  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     kept = _person(person_id)
     form = MergeForm()
     if not form.validate_on_submit() or not (form.duplicate_id.data or "").isdigit():
@@ -226,7 +204,7 @@ def merge(person_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/t/<tenant>/persons/<int:person_id>/documents")
 @login_required
 def add_document(person_id: int):  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     person = _person(person_id)
     form = DocumentForm()
     if form.validate_on_submit():
@@ -245,7 +223,7 @@ def add_document(person_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/t/<tenant>/persons/<int:person_id>/consents")
 @login_required
 def add_consent(person_id: int):  # type: ignore[no-untyped-def]
-    _staff()
+    current_staff()
     person = _person(person_id)
     form = ConsentForm()
     if form.validate_on_submit():
@@ -277,7 +255,7 @@ def export(person_id: int, fmt: str):  # type: ignore[no-untyped-def]
 
     Answered by the case managers and the council's coordination only.
     """
-    _staff()
+    current_staff()
     if fmt not in ("json", "pdf") or not current_roles() & {Role.CASE_MANAGER, Role.TENANT_ADMIN}:
         abort(404)
     data = person_export(db.session, _person(person_id).id)

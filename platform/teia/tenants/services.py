@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from teia.core.tenancy import require_tenant_id
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 from teia.tenants.schemas import CatalogFile, ConsortiumFile, TenantFile
 
@@ -211,6 +212,13 @@ def _ensure_council_organization(session: Session, tenant: Tenant) -> None:
         session.add(org)
     elif org.name != tenant.official_name:
         org.name = tenant.official_name
+
+
+def tenant_in_scope(session: Session) -> Tenant:
+    """The council whose scope the code runs in (a request's or a task's)."""
+    tenant = session.get(Tenant, require_tenant_id())
+    assert tenant is not None
+    return tenant
 
 
 def council_organization_slug(tenant_slug: str) -> str:
