@@ -6,7 +6,10 @@
 
 With ``--persons N --cases M`` (both 0 by default) it also writes case-management data
 (``casedata.py``: people, households, cases, timelines, plans, referrals, consents, shares)
-and ``bench/results/cases.json`` for ``load_cases.py``.
+and ``bench/results/cases.json`` for ``load_cases.py``. With ``--applications N`` it loads
+Mourão's regulation for every council and writes applications (``applicationdata.py``: N in
+``--application-council``, ``--applications-elsewhere`` in each other council) and
+``bench/results/applications.json`` for ``load_applications.py``.
 
 ``--reset`` drops and recreates the database, runs ``alembic upgrade head`` and applies
 ``infra/postgres/roles.sql``. The rows are written with Core bulk inserts as the schema owner
@@ -33,6 +36,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "platform"))
 
+from applicationdata import ApplicationGenerator  # noqa: E402
 from casedata import CaseGenerator, councils_from  # noqa: E402
 from fakes import names  # noqa: E402
 from sqlalchemy import Connection, create_engine, func, insert, select, text  # noqa: E402
@@ -618,6 +622,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cases", type=int, default=0, help="case management: cases, over all councils"
     )
+    parser.add_argument(
+        "--applications", type=int, default=0, help="applications in --application-council"
+    )
+    parser.add_argument("--application-council", default="bench-001")
+    parser.add_argument(
+        "--applications-elsewhere",
+        type=int,
+        default=300,
+        help="applications in every other council (with --applications)",
+    )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument(
         "--reset",
@@ -671,6 +685,25 @@ def main(argv: list[str] | None = None) -> int:
             )
             case_sample = cases.run(args.persons, args.cases)
             print(f"case management data in {time.perf_counter() - users_done:.1f} s", flush=True)
+        application_sample = []
+        if args.applications:
+            started_apps = time.perf_counter()
+            sizes = {
+                t["id"]: args.applications
+                if t["slug"] == args.application_council
+                else args.applications_elsewhere
+                for t in gen.tenants
+            }
+            application_sample = ApplicationGenerator(
+                conn,
+                random.Random(f"{args.seed}:applications"),
+                gen.tenants,
+                gen.people,
+                gen.now,
+                set_tenant,
+                gen.counts,
+            ).run(sizes)
+            print(f"applications in {time.perf_counter() - started_apps:.1f} s", flush=True)
     analyzed = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))
@@ -693,6 +726,10 @@ def main(argv: list[str] | None = None) -> int:
         cases_file = RESULTS_DIR / "cases.json"
         cases_file.write_text(json.dumps(case_sample, indent=1, ensure_ascii=False) + "\n")
         print(f"wrote the case sample of {len(case_sample)} councils to {cases_file.name}")
+    if application_sample:
+        apps_file = RESULTS_DIR / "applications.json"
+        apps_file.write_text(json.dumps(application_sample, indent=1, ensure_ascii=False) + "\n")
+        print(f"wrote the application sample of {len(application_sample)} councils")
     return 0
 
 

@@ -520,6 +520,10 @@ def test_writes_need_the_csrf_header(app: Flask, as_user, data: CaseData) -> Non
 
 def test_every_get_route_answers_what_the_document_says(app: Flask, api, data: CaseData) -> None:  # type: ignore[no-untyped-def]
     values = {"tenant": "mourao", "case_id": data.case, "person_id": data.person}
+    values["version"] = "2024-04-02"  # a regulation version, by its effective date
+    from tests.test_api_applications import application_values  # it imports this module
+
+    values |= application_values(app)  # an application with a delivered document
     admin, partner = api("coordenacao@mourao.demo"), api("ipss@mourao.demo")
     routes = [r for r in api_rules(app) if "GET" in r.methods]
     assert len(routes) >= 10

@@ -3,7 +3,8 @@
 -- Set its password separately:   ALTER ROLE teia_app PASSWORD '...';
 --
 -- The application connects as teia_app, which owns no table, cannot bypass row-level
--- security, and cannot change or delete audit events. Migrations run as the owner.
+-- security, and cannot change or delete audit events or loaded regulations. Migrations run
+-- as the owner.
 
 DO $$
 BEGIN
@@ -22,5 +23,7 @@ GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO teia_app;
 
 -- The audit trail is append-only for the application.
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM teia_app;
+-- A loaded regulation version or reference value is immutable: applications cite it.
+REVOKE UPDATE, DELETE, TRUNCATE ON regulation_versions, reference_values FROM teia_app;
 -- Only migrations touch the schema version.
 REVOKE ALL ON alembic_version FROM teia_app;

@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     celery_init_app(app)
     cli.init_app(app)
     import teia.accounts.tasks
+    import teia.applications.tasks
     import teia.audit.guards
     import teia.cases.tasks
     import teia.notifications.tasks  # noqa: F401 - registers the tasks
@@ -96,6 +97,7 @@ def _init_login(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from teia.accounts.api import bp as accounts_api
     from teia.accounts.views import bp as accounts
+    from teia.applications.views import bp as applications
     from teia.audit.views import bp as audit
     from teia.cases.plan_views import bp as plans
     from teia.cases.referral_views import bp as referrals
@@ -104,23 +106,27 @@ def _register_blueprints(app: Flask) -> None:
     from teia.core.health import bp as health
     from teia.notifications.views import bp as notifications
     from teia.people.views import bp as people
+    from teia.regulations.views import bp as regulations
     from teia.tenants.api import bp as tenants_api
     from teia.tenants.views import bp as tenants
 
     for blueprint in (health, accounts, tenants, notifications, audit, accounts_api, tenants_api):
         app.register_blueprint(blueprint)
-    for blueprint in (people, cases, plans, referrals, sharing):
+    for blueprint in (people, cases, plans, referrals, sharing, applications, regulations):
         app.register_blueprint(blueprint)
     _register_api(app)
 
 
 def _register_api(app: Flask) -> None:
+    from teia.applications.api import bp as applications_api
     from teia.cases.api import bp as cases_api
     from teia.cases.sharing_api import bp as sharing_api
     from teia.core.openapi import bp as openapi
     from teia.people.api import bp as people_api
+    from teia.regulations.api import bp as regulations_api
 
-    for blueprint in (openapi, people_api, cases_api, sharing_api):
+    apis = (openapi, people_api, cases_api, sharing_api, applications_api, regulations_api)
+    for blueprint in apis:
         app.register_blueprint(blueprint)
 
 

@@ -42,6 +42,14 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     proxy_hops: int = 0
     tenants_dir: Path = field(default_factory=lambda: REPO_ROOT / "tenants")
+    # Uploaded documents: on disk under ``uploads_dir`` (default ``instance/uploads``), or in an
+    # S3-compatible bucket when ``s3_bucket`` is set.
+    uploads_dir: Path | None = None
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
     @property
     def production(self) -> bool:
@@ -50,6 +58,10 @@ class Settings:
     @property
     def outbox_dir(self) -> Path:
         return self.instance_dir / "outbox"
+
+    @property
+    def upload_root(self) -> Path:
+        return self.uploads_dir or self.instance_dir / "uploads"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +83,12 @@ class Settings:
             base_url=(_env("TEIA_BASE_URL", cls.base_url) or cls.base_url).rstrip("/"),
             tenants_dir=Path(_env("TEIA_TENANTS_DIR", str(REPO_ROOT / "tenants"))),
             proxy_hops=int(_env("TEIA_PROXY_HOPS", "0") or 0),
+            uploads_dir=Path(uploads) if (uploads := _env("TEIA_UPLOADS_DIR")) else None,
+            s3_bucket=_env("TEIA_S3_BUCKET", "") or "",
+            s3_endpoint_url=_env("TEIA_S3_ENDPOINT_URL", "") or "",
+            s3_region=_env("TEIA_S3_REGION", "") or "",
+            s3_access_key_id=_env("TEIA_S3_ACCESS_KEY_ID", "") or "",
+            s3_secret_access_key=_env("TEIA_S3_SECRET_ACCESS_KEY", "") or "",
         )
         settings.validate()
         settings.apply_embedded_defaults()

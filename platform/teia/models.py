@@ -1,6 +1,16 @@
 """Every mapped model, imported together: Alembic and the tests need the whole metadata."""
 
 from teia.accounts.models import Invitation, Membership, PasswordResetToken, User
+from teia.applications.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationEvent,
+    ApplicationItem,
+    Decision,
+    DocumentRequest,
+    HomeVisit,
+    Payment,
+)
 from teia.audit.models import AuditEvent
 from teia.cases.models import (
     Anonymisation,
@@ -26,10 +36,15 @@ from teia.people.models import (
     PersonDocument,
     PersonMerge,
 )
+from teia.regulations.models import ReferenceValue, RegulationVersion
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 
 __all__ = [
     "Anonymisation",
+    "Application",
+    "ApplicationDocument",
+    "ApplicationEvent",
+    "ApplicationItem",
     "AuditEvent",
     "Base",
     "Case",
@@ -39,8 +54,11 @@ __all__ = [
     "ConfidentialReader",
     "Consent",
     "Consortium",
+    "Decision",
     "DiagnosisArea",
+    "DocumentRequest",
     "EmergencyAccess",
+    "HomeVisit",
     "Household",
     "HouseholdMember",
     "InterventionPlan",
@@ -49,13 +67,16 @@ __all__ = [
     "Notification",
     "Organization",
     "PasswordResetToken",
+    "Payment",
     "Person",
     "PersonChange",
     "PersonDocument",
     "PersonMerge",
     "PlanAction",
     "PlanGoal",
+    "ReferenceValue",
     "Referral",
+    "RegulationVersion",
     "Reminder",
     "Tenant",
     "User",

@@ -37,6 +37,10 @@ BEAT_SCHEDULE = {
         "task": "teia.cases.flag_overdue_actions",
         "schedule": crontab(hour=6, minute=0),
     },
+    "application-deadlines": {
+        "task": "teia.applications.run_deadlines",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }
 
 

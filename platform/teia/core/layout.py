@@ -11,10 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from teia.accounts.models import Role
+from teia.applications.workflow import READ_ROLES as APPLICATION_ROLES
 from teia.cases.access import PARTNER_ROLES, STAFF_ROLES
 from teia.core.db import db
 from teia.core.scope import current_roles, memberships
 from teia.notifications.services import unread_count
+from teia.regulations.services import REGULATION_ROLES
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ def _nav() -> list[NavItem]:
             items.append((_("Processos"), url_for("cases.index")))
             items.append((_("Pessoas"), url_for("people.search")))
             items.append((_("Encaminhamentos"), url_for("referrals.inbox")))
+        if roles & APPLICATION_ROLES:
+            items.append((_("Candidaturas"), url_for("applications.index")))
+        if roles & REGULATION_ROLES:
+            items.append((_("Regulamento"), url_for("regulations.index")))
         if roles & {Role.CASE_MANAGER, Role.TENANT_ADMIN}:
             items.append((_("Carga de trabalho"), url_for("cases.caseload")))
         if roles & PARTNER_ROLES and not roles & STAFF_ROLES and g.tenant.break_glass_hours:
@@ -72,6 +78,8 @@ def _nav() -> list[NavItem]:
             items.append((_("Auditoria"), url_for("audit.tenant_log")))
     elif g.get("consortium") is not None:
         items.append((_("Início"), url_for("tenants.consortium_home")))
+        if Role.CONSORTIUM_COORDINATOR in roles:
+            items.append((_("Regulamentos"), url_for("regulations.consortium_compare")))
     if current_user.is_platform_admin:
         items.append((_("Plataforma"), url_for("tenants.platform_admin")))
     return [NavItem(label, url, request.path == url) for label, url in items]

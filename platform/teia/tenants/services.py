@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from teia.core.tenancy import require_tenant_id
+from teia.regulations.loader import (
+    REFERENCE_VALUES_FILE,
+    ParsedRegulations,
+    load_regulations,
+    loaded_conflicts,
+    parse_regulations,
+)
+from teia.tenants.files import FileProblem, TenantDataError, read_yaml, validation_problems
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 from teia.tenants.schemas import CatalogFile, ConsortiumFile, TenantFile
 
 MUNICIPALITY_TYPE = "municipality"
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    file: Path
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.path}" if self.path else str(self.file)
-        return f"{where}: {self.message}"
-
-
-class TenantDataError(Exception):
-    """One or more files are invalid; nothing was loaded."""
-
-    def __init__(self, problems: list[FileProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 @dataclass
@@ -50,11 +37,19 @@ class _Parsed:
     tenants: list[tuple[TenantFile, str]] = field(default_factory=list)
     consortia: list[tuple[ConsortiumFile, str]] = field(default_factory=list)
     catalogs: list[tuple[CatalogFile, str]] = field(default_factory=list)
+    regulations: ParsedRegulations = field(default_factory=ParsedRegulations)
 
 
 def sync_tenants(session: Session, root: Path) -> SyncReport:
-    """Validate every file under ``root``, then create or update what changed."""
+    """Validate every file under ``root``, then create or update what changed.
+
+    Regulation versions and reference values are only ever added: a file that would change a
+    loaded one is refused with the rest.
+    """
     parsed = _parse_all(Path(root))
+    conflicts = loaded_conflicts(session, parsed.regulations)
+    if conflicts:
+        raise TenantDataError(conflicts)
     report = SyncReport()
     for catalog, digest in parsed.catalogs:
         _sync_catalog(session, catalog, digest, report)
@@ -63,6 +58,9 @@ def sync_tenants(session: Session, root: Path) -> SyncReport:
     }
     for spec, digest in parsed.consortia:
         _sync_consortium(session, spec, digest, tenants, report)
+    created, unchanged = load_regulations(session, parsed.regulations, tenants)
+    report.created.extend(created)
+    report.unchanged.extend(unchanged)
     session.flush()
     return report
 
@@ -79,6 +77,8 @@ def _parse_all(root: Path) -> _Parsed:
     ]
     for pattern, model, into in kinds:
         for path in sorted(root.glob(pattern)):
+            if path == root / REFERENCE_VALUES_FILE:
+                continue  # read with the regulations
             loaded = _load(path, model, problems)
             if loaded is None:
                 continue
@@ -90,6 +90,7 @@ def _parse_all(root: Path) -> _Parsed:
                 continue
             into.append(loaded)
     _check_references(root, parsed, problems)
+    parsed.regulations = parse_regulations(root, problems)
     if problems:
         raise TenantDataError(problems)
     return parsed
@@ -98,23 +99,15 @@ def _parse_all(root: Path) -> _Parsed:
 def _load(
     path: Path, model: type[BaseModel], problems: list[FileProblem]
 ) -> tuple[Any, str] | None:
-    raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        problems.append(FileProblem(path, "", f"not valid YAML: {exc}"))
+    read = read_yaml(path, problems)
+    if read is None:
         return None
-    if not isinstance(data, dict):
-        problems.append(FileProblem(path, "", "expected a mapping of fields at the top"))
-        return None
+    data, digest = read
     try:
-        spec = model.model_validate(data)
+        return model.model_validate(data), digest
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            problems.append(FileProblem(path, loc, err["msg"]))
+        problems.extend(validation_problems(path, exc))
         return None
-    return spec, hashlib.sha256(raw).hexdigest()
 
 
 def _check_references(root: Path, parsed: _Parsed, problems: list[FileProblem]) -> None:

@@ -1,0 +1,135 @@
+"""Reading applications: one with everything its page shows, the council's list, and the
+audit of every read (an application is a person's record)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+
+from teia.accounts.models import User
+from teia.applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationItem,
+    Decision,
+    HomeVisit,
+)
+from teia.audit.services import audit
+from teia.people.identifiers import normalise
+from teia.people.models import Person
+
+PAGE_SIZE = 50
+
+
+def load_application(session: Session, application_id: int) -> Application | None:
+    """An application with everything its page shows, in a fixed number of queries."""
+    return session.scalar(
+        select(Application)
+        .where(Application.id == application_id)
+        .options(
+            joinedload(Application.applicant),
+            joinedload(Application.technician).load_only(User.name),
+            joinedload(Application.regulation_version),
+            selectinload(Application.items),
+            selectinload(Application.documents),
+            selectinload(Application.events)
+            .joinedload(ApplicationEvent.actor)
+            .load_only(User.name),
+            selectinload(Application.document_requests),
+            selectinload(Application.home_visits).joinedload(HomeVisit.by).load_only(User.name),
+            selectinload(Application.decision).joinedload(Decision.decided_by).load_only(User.name),
+            selectinload(Application.payments),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def audit_read(session: Session, application: Application, purpose: str) -> None:
+    """Every read of an application (a person's record), with the purpose it serves."""
+    audit(
+        session,
+        "application.read",
+        object_type="application",
+        object_id=application.id,
+        purpose=purpose,
+        details={"applicant": application.applicant_id},
+    )
+
+
+@dataclass(frozen=True)
+class ApplicationFilters:
+    status: str | None = None
+    support_type: str | None = None
+    technician_id: int | None = None
+    query: str = ""
+    page: int = 1
+
+
+def application_list(
+    session: Session, filters: ApplicationFilters
+) -> tuple[list[Application], int]:
+    """One page of the council's applications, newest first, and the total (a window count);
+    a search by name is audited with the ids it returned."""
+    page = max(filters.page, 1)
+    rows = session.execute(
+        _list_query(filters)
+        .add_columns(func.count().over())
+        .options(
+            load_only(
+                Application.number,
+                Application.status,
+                Application.application_date,
+                Application.applicant_id,
+                Application.technician_id,
+            ),
+            joinedload(Application.applicant).load_only(Person.given_names, Person.family_names),
+            joinedload(Application.technician).load_only(User.name),
+        )
+        .order_by(Application.application_date.desc(), Application.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    found = [row[0] for row in rows]
+    if filters.query.strip():
+        audit(
+            session,
+            "application.search",
+            object_type="application",
+            purpose=_("Pesquisa de candidaturas"),
+            details={"results": [a.id for a in found]},
+        )
+    if rows:
+        return found, rows[0][1]
+    if page == 1:
+        return [], 0
+    stmt = _list_query(filters)
+    return [], session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def _list_query(filters: ApplicationFilters) -> Select[tuple[Application]]:
+    stmt = select(Application)
+    if filters.status:
+        stmt = stmt.where(Application.status == filters.status)
+    if filters.technician_id:
+        stmt = stmt.where(Application.technician_id == filters.technician_id)
+    if filters.support_type:
+        stmt = stmt.where(
+            Application.id.in_(
+                select(ApplicationItem.application_id).where(
+                    ApplicationItem.support_type == filters.support_type
+                )
+            )
+        )
+    query = filters.query.strip()
+    if query:
+        if "/" in query and query.replace("/", "").isdigit():
+            stmt = stmt.where(Application.number == query)
+        else:
+            people = select(Person.id)
+            for token in normalise(query).split()[:5]:
+                people = people.where(Person.search_name.contains(token, autoescape=True))
+            stmt = stmt.where(Application.applicant_id.in_(people))
+    return stmt
