@@ -706,9 +706,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"applications in {time.perf_counter() - started_apps:.1f} s", flush=True)
     analyzed = time.perf_counter()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
+        conn.execute(text("VACUUM ANALYZE"))  # the visibility map: index-only scans
     engine.dispose()
-    print(f"ANALYZE in {time.perf_counter() - analyzed:.1f} s")
+    print(f"VACUUM ANALYZE in {time.perf_counter() - analyzed:.1f} s")
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     users_file = RESULTS_DIR / "users.json"

@@ -1007,7 +1007,9 @@ def test_a_household_over_the_threshold_is_not_proposed(world: World) -> None:
     application = new_application(world, household=rich)
     to_analysis(world, application)
     deliver_all(world, application)
-    with pytest.raises(ApplicationError, match=r"4\.º, h\)"):
+    with pytest.raises(
+        ApplicationError, match=r"não é elegível: Situação de carência económica \(art\. 4\.º, h\)"
+    ):
         services.propose(db.session, application, actor=world.technician)
     services.propose_exclusion(
         db.session,

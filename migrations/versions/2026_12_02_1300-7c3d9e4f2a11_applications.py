@@ -107,7 +107,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_applications_tenant_id"), ["tenant_id"], unique=False)
         batch_op.create_index(
-            "ix_applications_tenant_status", ["tenant_id", "status"], unique=False
+            "ix_applications_tenant_status",
+            ["tenant_id", "status", "application_date", "id"],
+            unique=False,
         )
 
     op.create_table(
