@@ -96,7 +96,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("applications", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_applications_applicant_id"), ["applicant_id"], unique=False
+            batch_op.f("ix_applications_applicant_id"),
+            ["applicant_id", "tenant_id", "application_date", "id"],
+            unique=False,
         )
         batch_op.create_index(batch_op.f("ix_applications_case_id"), ["case_id"], unique=False)
         batch_op.create_index(

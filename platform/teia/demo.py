@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from teia.accounts.models import Invitation, Membership, Role, User
+from teia.applications.demo import load_demo_applications
 from teia.cases.demo import load_demo_cases
 from teia.core.db import utcnow
 from teia.core.security import hash_password
@@ -198,6 +199,7 @@ def load_demo(session: Session) -> int:
     session.flush()
     _welcome(session, tenants["mourao"])
     load_demo_cases(session, tenants["mourao"])
+    load_demo_applications(session, tenants["mourao"])
     return created
 
 
