@@ -971,7 +971,8 @@ class ApplicationGenerator:
                 "number": plan.number,
                 "household_id": plan.home.id,
                 "applicant_id": applicant,
-                "case_id": plan.home.case_id if rng.random() < 0.7 else None,
+                # The designated two without a case: linked, the page reads the case (+1).
+                "case_id": None if plan.kind or rng.random() >= 0.7 else plan.home.case_id,
                 "technician_id": technician,
                 "status": status,
                 "application_date": plan.on,
