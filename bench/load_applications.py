@@ -211,7 +211,8 @@ def markdown(report: Report, council: dict[str, Any], data: dict[str, int]) -> s
         "",
         f"- machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; wrk, gunicorn and PostgreSQL share the cores; "
-        f"CPU busy with other work before the server started: {report.busy:.0f}%",
+        f"CPU busy with other work before the server started: {report.busy:.0f}%; load "
+        f"average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- commit {git_commit()}; gunicorn -w {args.workers} gthread --threads {args.threads}, "
         "TEIA_ENV=development (X-SQL-Statements on)",
         "- data (pg_class estimates): "

@@ -16,7 +16,8 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
 from teia.accounts.models import Role
-from teia.applications import services
+from teia.applications import api as applications_api
+from teia.applications import queries, services, views
 from teia.applications.models import Application
 from teia.applications.services import Actor, ItemInput
 from teia.audit.models import AuditEvent
@@ -387,3 +388,17 @@ def test_a_mourao_application_dated_before_the_2024_amendment_follows_the_2023_v
     ).get_json()
     detail = technician("GET", f"applications/{created['id']}").get_json()
     assert detail["regulation"]["effective_from"] == "2023-03-01"
+
+
+def test_a_long_list_counts_up_to_the_limit_and_still_pages(
+    api, as_user, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Past ``COUNT_LIMIT`` a list says "more than" instead of counting every row; the page
+    itself is still read (here the demo's two applications with a limit of one)."""
+    for module in (queries, views, services, applications_api):
+        monkeypatch.setattr(module, "COUNT_LIMIT", 1)
+    answer = api("tecnica@mourao.demo")("GET", "applications").get_json()
+    assert answer["total"] == 1 and answer["total_exact"] is False
+    assert len(answer["applications"]) == 2  # the count stopped; the page did not
+    page = as_user("tecnica@mourao.demo").get("/t/mourao/applications").text
+    assert "Mais de 1 candidaturas" in page and "Manuel Caeiro Valente" in page

@@ -47,6 +47,7 @@ from teia.applications.schemas_api import (
     WithdrawIn,
 )
 from teia.applications.services import (
+    COUNT_LIMIT,
     Actor,
     ApplicationError,
     ApplicationFilters,
@@ -150,7 +151,8 @@ def index():  # type: ignore[no-untyped-def]
         ApplicationList,
         {
             "applications": rows,
-            "total": total,
+            "total": min(total, COUNT_LIMIT),
+            "total_exact": total <= COUNT_LIMIT,
             "page": args.page,
             "page_size": services.PAGE_SIZE,
         },

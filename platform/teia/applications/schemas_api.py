@@ -45,6 +45,7 @@ class ApplicationSummary(ApiModel):
 class ApplicationList(ApiModel):
     applications: list[ApplicationSummary]
     total: int
+    total_exact: bool  # false: there are more than ``total`` (lists count 10,000 at most)
     page: int
     page_size: int
 

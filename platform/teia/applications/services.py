@@ -62,6 +62,7 @@ from teia.applications.models import (
     RequestStatus,
 )
 from teia.applications.queries import (
+    COUNT_LIMIT,
     PAGE_SIZE,
     ApplicationFilters,
     application_list,
@@ -81,6 +82,7 @@ from teia.regulations.schema import RegulationFile
 from teia.tenants.services import tenant_in_scope
 
 __all__ = [
+    "COUNT_LIMIT",
     "PAGE_SIZE",
     "Actor",
     "ApplicationError",

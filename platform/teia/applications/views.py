@@ -39,6 +39,7 @@ from teia.applications.schemas import (
     age_on,
 )
 from teia.applications.services import (
+    COUNT_LIMIT,
     Actor,
     ApplicationError,
     ApplicationFilters,
@@ -115,6 +116,7 @@ def index():  # type: ignore[no-untyped-def]
         "applications/index.html",
         applications=applications,
         total=total,
+        count_limit=COUNT_LIMIT,
         filters=filters,
         page_size=services.PAGE_SIZE,
         status_labels=resolved(APPLICATION_STATUS),
