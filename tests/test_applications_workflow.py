@@ -1046,3 +1046,13 @@ def test_the_daily_beat_runs_in_each_council(app: Flask) -> None:
             )
         assert status == S.EXCLUSION_PROPOSED  # its deadline (16/02/2026) has passed
         assert tasks.run_tenant_deadlines.apply(args=(tenant.id,)).get() == 0
+
+
+def test_numbers_go_on_past_9999_in_a_year(world: World) -> None:
+    """As text ``2026/9999`` sorts after ``2026/10000``: the next number must not repeat one."""
+    first = new_application(world)
+    year = first.application_date.year
+    first.number = f"{year}/9999"
+    db.session.flush()
+    assert new_application(world).number == f"{year}/10000"
+    assert new_application(world).number == f"{year}/10001"

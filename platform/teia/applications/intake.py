@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,7 @@ from teia.applications.workflow import STEPS, Actor, ApplicationError, NotAllowe
 from teia.cases.models import Case
 from teia.cases.services import professionals
 from teia.core.clock import today
+from teia.core.numbering import next_yearly_number
 from teia.core.tenancy import require_tenant_id
 from teia.people.identifiers import valid_nif
 from teia.people.models import HouseholdMember, Relationship
@@ -86,7 +87,7 @@ def create_application(
         regulation, payment_method, iban, supplier_name, supplier_nif
     )
     application = Application(
-        number=_next_number(session, application_date.year),
+        number=next_yearly_number(session, Application.number, application_date.year),
         household_id=household_id,
         applicant_id=applicant_id,
         case_id=case_id,
@@ -275,14 +276,3 @@ def _checklist(
             )
         )
     return documents
-
-
-def _next_number(session: Session, year: int) -> str:
-    prefix = f"{year}/"
-    last = session.scalar(
-        select(func.max(Application.number)).where(
-            Application.number.startswith(prefix, autoescape=True)
-        )
-    )
-    sequence = int(last.split("/")[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"

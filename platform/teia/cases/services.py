@@ -30,6 +30,7 @@ from teia.cases.models import (
     Section,
 )
 from teia.core.clock import today
+from teia.core.numbering import next_yearly_number
 from teia.core.tenancy import require_tenant_id
 from teia.people.identifiers import normalise
 from teia.people.models import Household, HouseholdMember, Person
@@ -123,7 +124,7 @@ def open_case(
         household = new_household(session, person)
     opened = today()
     case = Case(
-        number=_next_number(session, opened.year),
+        number=next_yearly_number(session, Case.number, opened.year),
         household_id=household.id,
         person_id=person.id,
         manager_id=manager_id,
@@ -141,15 +142,6 @@ def open_case(
         raise CaseError(_("Outro processo foi aberto neste instante; tente de novo.")) from None
     audit(session, "case.opened", object_type="case", object_id=case.id, actor_id=actor_id)
     return case, True
-
-
-def _next_number(session: Session, year: int) -> str:
-    prefix = f"{year}/"
-    last = session.scalar(
-        select(func.max(Case.number)).where(Case.number.startswith(prefix, autoescape=True))
-    )
-    sequence = int(last.split("/")[1]) + 1 if last else 1
-    return f"{prefix}{sequence:04d}"
 
 
 TRANSITIONS = {
