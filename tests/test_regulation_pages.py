@@ -3,12 +3,17 @@ nothing), for every member of a council's staff; partners 403; other councils 40
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from babel.numbers import format_decimal
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from teia.core.db import db
 from teia.models import Base
+from teia.regulations.views import euros
 from tests.conftest import csrf_token
 
 PAGES = "/t/mourao/regulations"
@@ -200,3 +205,14 @@ def test_comparing_two_versions_of_the_council(as_user) -> None:  # type: ignore
     assert c.get(f"{PAGES}/compare?a=2023-03-01&b=1999-01-01").status_code == 404
     old = c.get(f"{PAGES}/2023-03-01").text
     assert "substituída a 02/04/2024" in old and "em vigor</span>" not in old
+
+
+@pytest.mark.parametrize("locale", ["pt_PT", "pt_BR"])
+def test_amounts_read_as_babel_writes_them(app: Flask, locale: str) -> None:
+    """The pages' cheap money filter agrees with Babel's formatting in each locale."""
+    values = ["0", "0.5", "5.50", "999.99", "1234.5", "12345.67", "1000000", "-1234567.89"]
+    with app.test_request_context(), force_locale(locale):
+        for value in values:
+            expected = format_decimal(Decimal(value), format="#,##0.00", locale=locale)
+            assert euros(value) == expected + "\N{NO-BREAK SPACE}€"
+        assert euros(None) == euros("") == "—"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from teia.cases.models import (
@@ -114,6 +115,14 @@ READ_SECTION = {
 }
 
 
+_RESOLVED: dict[tuple[int, str], dict[str, str]] = {}
+
+
 def resolved(labels: dict[Any, Any]) -> dict[str, str]:
-    """The labels translated once, for a page that shows them on every row."""
-    return {str(k): str(v) for k, v in labels.items()}
+    """The labels translated, for a page that shows them on every row: once per locale and
+    process (the label tables are module constants; read-only for the pages)."""
+    key = (id(labels), str(get_locale()))
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _RESOLVED[key] = {str(k): str(v) for k, v in labels.items()}
+    return found
