@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
@@ -46,7 +45,7 @@ from load import (
     wait_for_quiet,
     write_report,
 )
-from load_cases import signed_in, span
+from load_cases import signed_in, span, stop_on_sigterm, table_sizes
 
 P95_TARGET_MS = 50.0
 
@@ -250,33 +249,14 @@ def markdown(report: Report, council: dict[str, Any], data: dict[str, int]) -> s
     return "\n".join(lines) + "\n"
 
 
-def table_sizes(database_url: str) -> dict[str, int]:
-    """Row counts from the planner's statistics: the app role sees no tenant rows here."""
-    from sqlalchemy import create_engine, text
-
-    tables = (
-        "applications",
-        "application_items",
-        "application_documents",
-        "application_events",
-        "application_payments",
-        "persons",
-    )
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(:t)"),
-                {"t": list(tables)},
-            )
-            found = {name: count for name, count in rows}
-    finally:
-        engine.dispose()
-    return {t: int(found.get(t, 0)) for t in tables}
-
-
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(143)  # unwinds through the finally block that stops gunicorn
+APPLICATION_TABLES = (
+    "applications",
+    "application_items",
+    "application_documents",
+    "application_events",
+    "application_payments",
+    "persons",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -308,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         json.loads(args.applications_file.read_text()), key=lambda c: -c["applications"]
     )
     council = next((c for c in councils if c["tenant"] == args.tenant), None) or councils[0]
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
 
     report = Report(datetime.now().astimezone(), args)
@@ -325,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench_pages(server.port, council, report, script, args)
     finally:
         server.stop()
-    text = markdown(report, council, table_sizes(args.database_url))
+    text = markdown(report, council, table_sizes(args.database_url, APPLICATION_TABLES))
     return write_report(text, args.output, failed=bool(report.notes))
 
 

@@ -263,11 +263,13 @@ def markdown(report: Report, council: dict[str, Any], data: dict[str, int]) -> s
     return "\n".join(lines) + "\n"
 
 
-def table_sizes(database_url: str) -> dict[str, int]:
+CASE_TABLES = ("persons", "households", "cases", "case_events", "plan_actions", "case_shares")
+
+
+def table_sizes(database_url: str, tables: tuple[str, ...] = CASE_TABLES) -> dict[str, int]:
     """Row counts from the planner's statistics: the app role sees no tenant rows here."""
     from sqlalchemy import create_engine, text
 
-    tables = ("persons", "households", "cases", "case_events", "plan_actions", "case_shares")
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
@@ -281,7 +283,7 @@ def table_sizes(database_url: str) -> dict[str, int]:
     return {t: int(found.get(t, 0)) for t in tables}
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+def stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(143)  # unwinds through the finally block that stops gunicorn
 
 
@@ -311,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("wrk is not installed")
     councils = json.loads(args.cases_file.read_text())
     council = next((c for c in councils if c["tenant"] == args.tenant), None) or councils[0]
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
 
     report = Report(datetime.now().astimezone(), args)
