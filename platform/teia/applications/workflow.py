@@ -114,6 +114,8 @@ STEPS: dict[str, Step] = {
     "withdraw": Step(OPEN - {S.PAID}, INTAKE_ROLES, _l("registar a desistência")),
 }
 
+# The status inside a sentence ("a candidatura 2026/0001 está em análise"); the pages' badges
+# use the nouns of ``applications.labels.APPLICATION_STATUS`` ("Apoio cessado", "Desistência").
 STATUS_LABELS = {
     S.DRAFT: _l("rascunho"),
     S.SUBMITTED: _l("submetida"),
