@@ -8,13 +8,19 @@ Builds the app in-process (Flask test client, ``TEIA_ENV=development``, CSRF off
 sign-in), signs in as ``--email`` and requests ``--path``: every statement is printed with
 its parameters and time. ``--explain`` re-runs each SELECT under ``EXPLAIN (ANALYZE,
 BUFFERS)`` as the same role, with the same ``teia.tenant_id``. ``--repeat N`` times N more
-requests of the page and splits the time between SQL and Python.
+requests of the page and splits the time between SQL and Python, with the CPU time of this
+process (steadier than the wall clock on a busy machine). ``--profile`` runs those requests
+under ``cProfile`` (CPU time) and prints the 40 functions with the most cumulative time
+(``PROFILE_SORT=tottime`` for another order), the Python function calls per request (a count
+that does not move with the machine's load) and, with ``PROFILE_DUMP=<file>``, saves the stats.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", required=True)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--repeat", type=int, default=0)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
 
     os.environ.update(
@@ -102,16 +109,28 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(plan))
 
     if args.repeat:
-        totals, sql = [], []
+        totals, sql, cpu = [], [], []
+        profiler = cProfile.Profile(time.process_time)
+        if args.profile:
+            profiler.enable()
         for _ in range(args.repeat):
             statements.clear()
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             client.get(args.path)
             totals.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             sql.append(sum(s["ms"] for s in statements))
+        profiler.disable()
+        if args.profile:
+            stats = pstats.Stats(profiler)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+            if os.environ.get("PROFILE_DUMP"):
+                stats.dump_stats(os.environ["PROFILE_DUMP"])
+            print(f"Python function calls per request: {stats.total_calls / args.repeat:,.0f}")
         print(
             f"\n{args.repeat} requests in-process: mean {statistics.fmean(totals):.2f} ms, "
-            f"of which SQL {statistics.fmean(sql):.2f} ms "
+            f"of which SQL {statistics.fmean(sql):.2f} ms; "
+            f"CPU of this process {statistics.fmean(cpu):.2f} ms "
             f"(median {statistics.median(totals):.2f} ms)"
         )
     with app.app_context():

@@ -9,9 +9,11 @@ import re
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from teia.applications.models import Application, ApplicationDocument
+from teia.applications.models import Application, ApplicationDocument, ApplicationEvent
+from teia.applications.queries import HISTORY_ON_PAGE
+from teia.audit.models import AuditEvent
 from teia.cases.models import Case
 from teia.cases.services import household_members
 from teia.core.clock import today
@@ -294,11 +296,13 @@ def test_outsiders_reach_no_application(app: Flask, as_user) -> None:  # type: i
 
     reguengos = as_user("gestor@reguengos-de-monsaraz.demo")
     assert reguengos.get(show).status_code == 404
+    assert reguengos.get(f"{show}/history").status_code == 404
     assert reguengos.get("/t/mourao/applications").status_code == 404
     for partner in ("ipss@mourao.demo", "saude@mourao.demo"):
         c = as_user(partner)
         assert c.get("/t/mourao/applications").status_code == 404
         assert c.get(show).status_code == 404
+        assert c.get(f"{show}/history").status_code == 404
         assert c.get(path).status_code == 404
         assert "Candidaturas" not in c.get("/t/mourao/").text
     # Staff find it in the navigation, and start one from a case with its household.
@@ -456,3 +460,45 @@ def test_pages_take_a_constant_number_of_statements(app: Flask, as_user) -> None
         tecnica.get("/t/mourao/applications").headers["X-SQL-Statements"]
         == (counts["/t/mourao/applications"])
     )
+
+
+def test_the_page_shows_the_latest_history_and_links_to_the_whole(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    tecnica = as_user("tecnica@mourao.demo")
+    application_id = _submitted(tecnica, _new_person(tecnica, "Rui", "Lontra", "234567937"))
+    show = f"/t/mourao/applications/{application_id}"
+    assert "Ver o histórico completo" not in _page(tecnica, show)
+    for n in range(HISTORY_ON_PAGE):
+        visit = _step(
+            tecnica,
+            application_id,
+            "record_home_visit",
+            visited_on=today(LISBON).isoformat(),
+            findings=f"Visita número {n}.",
+            social_opinion="Favorável.",
+        )
+        assert visit.status_code == 302, visit.text
+    html = _page(tecnica, show)
+    assert html.count('<li class="card">') == HISTORY_ON_PAGE
+    assert "Ver o histórico completo" in html
+    with app.app_context():
+        mourao = db.session.scalar(select(Tenant.id).where(Tenant.slug == "mourao"))
+        with tenant_scope(mourao):  # type: ignore[arg-type]
+            total = db.session.scalar(
+                select(func.count())
+                .select_from(ApplicationEvent)
+                .where(ApplicationEvent.application_id == application_id)
+            )
+    assert total is not None and total > HISTORY_ON_PAGE
+    whole = _page(tecnica, f"{show}/history")
+    assert whole.count('<li class="card">') == total
+    assert whole.index("Visita domiciliária e parecer social") < whole.index(
+        "Candidatura submetida"
+    )  # newest first
+    with app.app_context(), tenant_scope(mourao):  # type: ignore[arg-type]
+        purposes = db.session.scalars(
+            select(AuditEvent.purpose).where(
+                AuditEvent.action == "application.read",
+                AuditEvent.object_id == str(application_id),
+            )
+        ).all()
+    assert "Consulta do histórico da candidatura" in purposes

@@ -24,27 +24,53 @@ from teia.people.models import Person
 PAGE_SIZE = 50
 
 
-def load_application(session: Session, application_id: int) -> Application | None:
-    """An application with everything its page shows, in a fixed number of queries."""
+HISTORY_ON_PAGE = 20  # the latest history entries on the application page; the rest a link away
+
+
+def load_application(
+    session: Session, application_id: int, *, history: bool = True
+) -> Application | None:
+    """An application with everything its page shows, in a fixed number of queries; without
+    ``history`` the history is left to :func:`latest_events` (the page shows the latest
+    entries only: an application's history grows past a hundred entries)."""
+    options = [
+        joinedload(Application.applicant),
+        joinedload(Application.technician).load_only(User.name),
+        joinedload(Application.regulation_version),
+        joinedload(Application.decision).joinedload(Decision.decided_by).load_only(User.name),
+        selectinload(Application.items),
+        selectinload(Application.documents),
+        selectinload(Application.document_requests),
+        selectinload(Application.home_visits).joinedload(HomeVisit.by).load_only(User.name),
+        selectinload(Application.payments),
+    ]
+    if history:
+        options.append(
+            selectinload(Application.events).joinedload(ApplicationEvent.actor).load_only(User.name)
+        )
     return session.scalar(
         select(Application)
         .where(Application.id == application_id)
-        .options(
-            joinedload(Application.applicant),
-            joinedload(Application.technician).load_only(User.name),
-            joinedload(Application.regulation_version),
-            selectinload(Application.items),
-            selectinload(Application.documents),
-            selectinload(Application.events)
-            .joinedload(ApplicationEvent.actor)
-            .load_only(User.name),
-            selectinload(Application.document_requests),
-            selectinload(Application.home_visits).joinedload(HomeVisit.by).load_only(User.name),
-            selectinload(Application.decision).joinedload(Decision.decided_by).load_only(User.name),
-            selectinload(Application.payments),
-        )
+        .options(*options)
         .execution_options(populate_existing=True)
     )
+
+
+def latest_events(
+    session: Session, application_id: int, limit: int | None = HISTORY_ON_PAGE
+) -> tuple[list[ApplicationEvent], bool]:
+    """The application's history, newest first, ``limit`` entries at most, and whether
+    there are older ones."""
+    stmt = (
+        select(ApplicationEvent)
+        .options(joinedload(ApplicationEvent.actor).load_only(User.name))
+        .where(ApplicationEvent.application_id == application_id)
+        .order_by(ApplicationEvent.id.desc())
+    )
+    if limit is None:
+        return list(session.scalars(stmt)), False
+    found = list(session.scalars(stmt.limit(limit + 1)))
+    return found[:limit], len(found) > limit
 
 
 def audit_read(session: Session, application: Application, purpose: str) -> None:

@@ -12,8 +12,9 @@ The analysis steps live here; intake (:mod:`.intake`), reads (:mod:`.queries`), 
   ``request_documents``, ``regularise_documents``, ``propose_exclusion``, ``exclude``,
   ``record_home_visit``, ``request_proof``, ``record_waiver``, ``propose``, ``decide``,
   ``record_payment``, ``record_expense_proof``, ``cease``, ``record_refund``, ``withdraw``.
-- reads: ``load_application(session, id)`` (None when absent), ``application_list(session,
-  filters) -> (rows, total)``, ``evaluate_application(session, application)``,
+- reads: ``load_application(session, id)`` (None when absent), ``latest_events``,
+  ``application_list(session, filters) -> (rows, total)``,
+  ``evaluate_application(session, application)``,
   ``document_content(session, application, document_id, purpose)``, ``open_request(application)``,
   ``allowed_transitions(application, roles)``, ``audit_read(session, application, purpose)``.
 
@@ -63,10 +64,12 @@ from teia.applications.models import (
 )
 from teia.applications.queries import (
     COUNT_LIMIT,
+    HISTORY_ON_PAGE,
     PAGE_SIZE,
     ApplicationFilters,
     application_list,
     audit_read,
+    latest_events,
     load_application,
 )
 from teia.applications.workflow import (
@@ -83,6 +86,7 @@ from teia.tenants.services import tenant_in_scope
 
 __all__ = [
     "COUNT_LIMIT",
+    "HISTORY_ON_PAGE",
     "PAGE_SIZE",
     "Actor",
     "ApplicationError",
@@ -102,6 +106,7 @@ __all__ = [
     "document_content",
     "evaluate_application",
     "exclude",
+    "latest_events",
     "load_application",
     "open_request",
     "propose",

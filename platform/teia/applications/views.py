@@ -73,8 +73,8 @@ def _actor() -> Actor:
     return Actor(current_user.id, roles)
 
 
-def _load(application_id: int) -> Application:
-    application = services.load_application(db.session, application_id)
+def _load(application_id: int, *, history: bool = True) -> Application:
+    application = services.load_application(db.session, application_id, history=history)
     if application is None:
         abort(404)
     return application
@@ -269,6 +269,7 @@ def _render(
         forms[failed[0]] = failed[1]
     case = db.session.get(Case, application.case_id) if application.case_id else None
     support = {s.code: s.label for s in regulation.support_types}
+    events, older_events = services.latest_events(db.session, application.id)
     return render_template(
         "applications/show.html",
         application=application,
@@ -282,6 +283,8 @@ def _render(
         if _can_reevaluate(application, actor)
         else None,
         notice=services.open_request(application),
+        events=events,
+        older_events=older_events,
         items_by_id={i.id: i for i in application.items},
         support_labels=support,
         status_labels=resolved(APPLICATION_STATUS),
@@ -304,9 +307,28 @@ def _render(
 @login_required
 def show(application_id: int):  # type: ignore[no-untyped-def]
     actor = _actor()
-    application = _load(application_id)
+    application = _load(application_id, history=False)
     services.audit_read(db.session, application, _("Apreciação da candidatura"))
     return _render(application, actor)
+
+
+@bp.get("/t/<tenant>/applications/<int:application_id>/history")
+@login_required
+def history(application_id: int):  # type: ignore[no-untyped-def]
+    """The whole history of an application, newest first."""
+    _actor()
+    application = db.session.get(Application, application_id)
+    if application is None:
+        abort(404)
+    services.audit_read(db.session, application, _("Consulta do histórico da candidatura"))
+    events, _older = services.latest_events(db.session, application.id, limit=None)
+    return render_template(
+        "applications/history.html",
+        application=application,
+        events=events,
+        status_labels=resolved(APPLICATION_STATUS),
+        event_labels=resolved(EVENT_KIND),
+    )
 
 
 def _refused(
