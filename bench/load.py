@@ -193,6 +193,7 @@ class Server:
             TEIA_SECRET_KEY=secrets.token_hex(32),
             TEIA_INSTANCE_DIR=self.instance,
             TEIA_BROKER_URL=BROKER_URL,
+            GUNICORN_ACCESS_LOG="",  # wrk's requests are not worth a log line each
             TEIA_REDIS_URL=REDIS_URL,
         )
         return env
@@ -203,6 +204,8 @@ class Server:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",  # production's settings and hooks; the flags below override the rest
+            str(REPO_ROOT / "infra" / "gunicorn.conf.py"),
             "-w",
             str(self.workers),
             "-k",

@@ -11,10 +11,17 @@ and a larger host:
 - ``TEIA_PROXY_HOPS`` is read by the app itself (``teia.config``): how many reverse proxies
   sit in front, so the client address and scheme come from their forwarded headers.
 - ``GUNICORN_LOG_LEVEL``: error log level (default ``info``).
+- ``GUNICORN_ACCESS_LOG``: where the access log goes (default ``-``, stdout; empty: none).
+
+Each worker freezes what it built at start-up out of the garbage collector's reach
+(:func:`post_worker_init`): a page that makes many objects (an application with a hundred
+history entries) otherwise triggers full collections that walk the app's tens of thousands of
+long-lived objects, which showed as p95 and p99 spikes of 100-400 ms in ``bench/``.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 
@@ -57,9 +64,14 @@ control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 
 # Logs go to the container's stdout/stderr; the platform (Docker, journald) keeps them.
-accesslog = "-"
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
 access_log_format = (
     '%(h)s xff="%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 )
+
+
+def post_worker_init(_worker: object) -> None:
+    """The app is built: its objects live as long as the worker, so the collector skips them."""
+    gc.freeze()

@@ -3,6 +3,7 @@ complete and holds no secret, and the gunicorn settings follow the environment."
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -23,7 +24,13 @@ GUNICORN_CONF = ROOT / "infra" / "gunicorn.conf.py"
 COMPOSE_FILE = ROOT / "infra" / "docker-compose.yml"
 
 # Variables of the calling shell that would change what the subprocesses do.
-_FOREIGN_ENV = ("WEB_CONCURRENCY", "WEB_THREADS", "FORWARDED_ALLOW_IPS", "GUNICORN_CMD_ARGS")
+_FOREIGN_ENV = (
+    "WEB_CONCURRENCY",
+    "WEB_THREADS",
+    "FORWARDED_ALLOW_IPS",
+    "GUNICORN_CMD_ARGS",
+    "GUNICORN_ACCESS_LOG",
+)
 
 
 def _free_port() -> int:
@@ -172,6 +179,13 @@ def test_gunicorn_conf_reads_bind_from_the_environment(monkeypatch: pytest.Monke
     assert conf["timeout"] == 30
     assert conf["preload_app"] is False
     assert conf["accesslog"] == "-"
+    gc_before = gc.get_freeze_count()
+    conf["post_worker_init"](None)  # a worker's app is built: its objects leave the collector
+    assert gc.get_freeze_count() > gc_before
+    gc.unfreeze()
+
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "")
+    assert runpy.run_path(str(GUNICORN_CONF))["accesslog"] is None
 
     monkeypatch.delenv("TEIA_BIND")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
