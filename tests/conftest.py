@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
+import pyotp
 import pytest
 from alembic import command
 from alembic.config import Config
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from teia import create_app
@@ -144,11 +146,40 @@ def csrf_token(html: str) -> str:
 
 
 def login(client: FlaskClient, email: str, password: str = DEMO_PASSWORD):  # type: ignore[no-untyped-def]
+    """Sign in by the login form; for an account with a second factor, type its TOTP code too."""
     page = client.get("/login")
-    return client.post(
+    response = client.post(
         "/login",
         data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
     )
+    if response.status_code == 302 and response.headers["Location"] == "/login/two-factor":
+        return second_factor(client, totp_code(client.application, email))
+    return response
+
+
+def second_factor(client: FlaskClient, code: str):  # type: ignore[no-untyped-def]
+    page = client.get("/login/two-factor")
+    return client.post(
+        "/login/two-factor", data={"code": code, "csrf_token": csrf_token(page.text)}
+    )
+
+
+def totp_code(app: Flask, email: str) -> str:
+    """The code an authenticator app would show for the account's stored key, as the server
+    will accept it: of this time step, or of the next once this one has been used."""
+    from teia.accounts.models import TwoFactor, User
+    from teia.core.crypto import decrypt
+
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        row = db.session.get(TwoFactor, user.id)
+        assert row is not None and row.confirmed_at is not None, f"{email} has no second factor"
+        totp = pyotp.TOTP(decrypt(row.secret))
+        now = int(time.time()) // totp.interval
+        step = next((s for s in (now, now + 1) if s > row.last_step), None)
+        assert step is not None, f"{email}: both usable TOTP codes were already used"
+        return totp.at(step * totp.interval)
 
 
 @pytest.fixture

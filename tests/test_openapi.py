@@ -12,7 +12,15 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from teia.core.openapi import api_rules, build_document, openapi_path, operation_of
+from teia.core.openapi import (
+    OpenApiDocument,
+    api_rules,
+    build_document,
+    documented,
+    openapi_path,
+    operation_of,
+)
+from teia.oauth.scopes import Scope
 
 
 @cache
@@ -67,21 +75,53 @@ def test_every_reference_resolves(app: Flask) -> None:
         assert prefix == "#/components/schemas" and name in doc["components"]["schemas"], ref
 
 
-def test_session_cookie_everywhere_and_the_csrf_header_on_writes(app: Flask) -> None:
+def test_session_with_csrf_on_writes_or_a_token_with_the_operations_scope(app: Flask) -> None:
     doc = build_document(app)
     schemes = doc["components"]["securitySchemes"]
     assert (schemes["session"]["in"], schemes["session"]["name"]) == ("cookie", "teia_session")
     assert (schemes["csrf"]["in"], schemes["csrf"]["name"]) == ("header", "X-CSRFToken")
-    for path, ops in doc["paths"].items():
-        for method, op in ops.items():
+    flow = schemes["oauth2"]["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "/oauth/token"
+    assert set(flow["scopes"]) == {s.value for s in Scope}
+    assert (schemes["bearer"]["type"], schemes["bearer"]["scheme"]) == ("http", "bearer")
+    for rule in api_rules(app):
+        operation = operation_of(app.view_functions[rule.endpoint])
+        assert operation is not None
+        path = openapi_path(rule.rule)
+        for method in {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}:  # type: ignore[operator]
+            op = doc["paths"][path][method]
             if path == "/api/v1/openapi.json":
                 assert op["security"] == [] and "401" not in op["responses"]
-            elif method == "get":
-                assert op["security"] == [{"session": []}], path
-                assert "401" in op["responses"]
-            else:
-                assert op["security"] == [{"session": [], "csrf": []}], path
-                assert {"400", "401", "422"} <= op["responses"].keys(), path
+                continue
+            scopes = [operation.scope] if operation.scope else []
+            session = {"session": [], "csrf": []} if method != "get" else {"session": []}
+            assert op["security"] == [session, {"oauth2": scopes}, {"bearer": scopes}], path
+            assert {"400", "401"} <= op["responses"].keys(), path
+            if method != "get":
+                assert "422" in op["responses"], path
+            if scopes:
+                assert "403" in op["responses"], path
+
+
+def test_every_operation_declares_its_scope(app: Flask) -> None:
+    """Identity questions (who am I, my council) take any token; everything else one scope."""
+    doc = build_document(app)
+    declared = {
+        (path, method): op["security"][1]["oauth2"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if op["security"]
+    }
+    any_token = {path for (path, _m), scopes in declared.items() if not scopes}
+    assert any_token == {"/api/v1/me", "/api/v1/t/{tenant}/"}
+    assert declared[("/api/v1/t/{tenant}/referrals", "get")] == ["referrals:read"]
+    assert declared[("/api/v1/t/{tenant}/plan-actions/{action_id}", "patch")] == [
+        "plan-actions:write"
+    ]
+    assert declared[("/api/v1/t/{tenant}/cases", "get")] == ["cases:read"]
+    assert declared[("/api/v1/t/{tenant}/persons", "post")] == ["persons:write"]
+    with pytest.raises(ValueError, match="unknown scope"):
+        documented("x", tags=["x"], response=OpenApiDocument, scope="cases:everything")
 
 
 def test_query_models_are_spelled_out_as_parameters(app: Flask) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pyotp
 from flask import Flask
 from sqlalchemy import select
 
+from teia.accounts.mfa import enrol_with_secret
 from teia.accounts.models import Membership, Role, User
 from teia.core.db import db
 from teia.tenants.models import Organization, Tenant
@@ -85,6 +87,7 @@ def test_brazilian_council_reads_brazilian_portuguese(app: Flask, client) -> Non
         db.session.add(
             Membership(user=user, organization=org, tenant=tenant, role=Role.TENANT_ADMIN)
         )
+        enrol_with_secret(db.session, user, pyotp.random_base32())  # admins sign in with TOTP
         db.session.commit()
     login(client, "gestora@mourao.demo")
     br = client.get("/t/sao-tome-br/").text

@@ -52,6 +52,7 @@ def _init_extensions(app: Flask) -> None:
     from teia.core.db import count_statements, db
     from teia.core.security import csrf, limiter
     from teia.core.tenancy import install_rls_setting
+    from teia.oauth import server as oauth_server
 
     engine = db.init_app(app)
     count_statements(engine)
@@ -61,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     i18n.init_app(app)
     _init_login(app)
+    oauth_server.init_app(app)
     scope.init_app(app)
     layout.init_app(app)
     errors.init_app(app)
@@ -77,11 +79,13 @@ def _init_login(app: Flask) -> None:
     from teia.accounts.models import User
     from teia.core.db import db
     from teia.core.security import login_manager
+    from teia.oauth.bearer import load_principal
 
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
+    login_manager.request_loader(load_principal)  # a bearer token, on the API only
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -105,13 +109,17 @@ def _register_blueprints(app: Flask) -> None:
     from teia.cases.views import bp as cases
     from teia.core.health import bp as health
     from teia.notifications.views import bp as notifications
+    from teia.oauth.views import bp as oauth
     from teia.people.views import bp as people
     from teia.regulations.views import bp as regulations
+    from teia.sso.views import bp as sso
     from teia.tenants.api import bp as tenants_api
     from teia.tenants.views import bp as tenants
 
     for blueprint in (health, accounts, tenants, notifications, audit, accounts_api, tenants_api):
         app.register_blueprint(blueprint)
+    app.register_blueprint(sso)
+    app.register_blueprint(oauth)
     for blueprint in (people, cases, plans, referrals, sharing, applications, regulations):
         app.register_blueprint(blueprint)
     _register_api(app)

@@ -50,6 +50,8 @@ class Settings:
     s3_region: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
 
     @property
     def production(self) -> bool:
@@ -89,6 +91,8 @@ class Settings:
             s3_region=_env("TEIA_S3_REGION", "") or "",
             s3_access_key_id=_env("TEIA_S3_ACCESS_KEY_ID", "") or "",
             s3_secret_access_key=_env("TEIA_S3_SECRET_ACCESS_KEY", "") or "",
+            session_idle_minutes=int(_env("TEIA_SESSION_IDLE_MINUTES", "30") or 30),
+            session_max_hours=int(_env("TEIA_SESSION_MAX_HOURS", "12") or 12),
         )
         settings.validate()
         settings.apply_embedded_defaults()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from teia.accounts.mfa import enrol_with_secret, enrolled, requires_two_factor
 from teia.accounts.models import Invitation, Membership, Role, User
 from teia.applications.demo import load_demo_applications
 from teia.cases.demo import load_demo_cases
@@ -22,6 +23,8 @@ from teia.tenants.models import Consortium, Organization, Tenant
 from teia.tenants.services import council_organization_slug
 
 DEMO_PASSWORD = "teia-demo"  # noqa: S105 - documented demo credential, refused in production
+# The authenticator key of every demo account that must use a second factor (README).
+DEMO_TOTP_SECRET = "TEIADEMOTEIADEMOTEIADEMOTEIADEMO"  # noqa: S105 - documented, demo only
 
 # (slug, name, catalogue type, councils it works in)
 ORGANIZATIONS = [
@@ -197,6 +200,7 @@ def load_demo(session: Session) -> int:
                 consortia.get(scope_slug),
             )
     session.flush()
+    _demo_second_factor(session)
     _welcome(session, tenants["mourao"])
     load_demo_cases(session, tenants["mourao"])
     load_demo_applications(session, tenants["mourao"])
@@ -221,6 +225,14 @@ def _ensure_membership(
     user.memberships.append(
         Membership(role=role, organization=org, tenant=tenant, consortium=consortium)
     )
+
+
+def _demo_second_factor(session: Session) -> None:
+    """Demo accounts that must use a second factor get the published demo key."""
+    emails = [spec.email for spec in USERS]
+    for user in session.scalars(select(User).where(User.email.in_(emails))):
+        if requires_two_factor(session, user) and not enrolled(session, user):
+            enrol_with_secret(session, user, DEMO_TOTP_SECRET)
 
 
 def _welcome(session: Session, mourao: Tenant) -> None:

@@ -1,6 +1,13 @@
 """Every mapped model, imported together: Alembic and the tests need the whole metadata."""
 
-from teia.accounts.models import Invitation, Membership, PasswordResetToken, User
+from teia.accounts.models import (
+    Invitation,
+    Membership,
+    PasswordResetToken,
+    RecoveryCode,
+    TwoFactor,
+    User,
+)
 from teia.applications.models import (
     Application,
     ApplicationDocument,
@@ -28,6 +35,7 @@ from teia.cases.models import (
 )
 from teia.core.db import Base
 from teia.notifications.models import Notification, Reminder
+from teia.oauth.models import ApiClient, ApiToken
 from teia.people.models import (
     Household,
     HouseholdMember,
@@ -37,10 +45,13 @@ from teia.people.models import (
     PersonMerge,
 )
 from teia.regulations.models import ReferenceValue, RegulationVersion
+from teia.sso.models import ExternalIdentity, IdentityProvider, SsoAttempt
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 
 __all__ = [
     "Anonymisation",
+    "ApiClient",
+    "ApiToken",
     "Application",
     "ApplicationDocument",
     "ApplicationEvent",
@@ -58,9 +69,11 @@ __all__ = [
     "DiagnosisArea",
     "DocumentRequest",
     "EmergencyAccess",
+    "ExternalIdentity",
     "HomeVisit",
     "Household",
     "HouseholdMember",
+    "IdentityProvider",
     "InterventionPlan",
     "Invitation",
     "Membership",
@@ -74,10 +87,13 @@ __all__ = [
     "PersonMerge",
     "PlanAction",
     "PlanGoal",
+    "RecoveryCode",
     "ReferenceValue",
     "Referral",
     "RegulationVersion",
     "Reminder",
+    "SsoAttempt",
     "Tenant",
+    "TwoFactor",
     "User",
 ]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.conftest import type_second_factor
+
 pytestmark = pytest.mark.e2e
 
 
@@ -51,6 +53,8 @@ def test_a_coordinator_invites_a_colleague(server: str, browser: Browser) -> Non
     page.get_by_label("E-mail").fill("coordenacao@mourao.demo")
     page.get_by_label("Palavra-passe").fill("teia-demo")
     page.get_by_role("button", name="Entrar").click()
+    expect(page).to_have_url(f"{server}/login/two-factor")
+    type_second_factor(page, "coordenacao@mourao.demo")
     page.get_by_role("link", name="Utilizadores", exact=True).click()
     page.get_by_label("Nome", exact=True).fill("Teresa Nova")
     page.get_by_label("E-mail").fill("sem-arroba")

@@ -7,7 +7,7 @@ from pydantic import EmailStr, Field
 
 from teia.accounts import services
 from teia.accounts.models import Membership, Role
-from teia.core.api import ApiModel, UtcDateTime, api_blueprint, json_body, rejected, respond
+from teia.core.api import ApiModel, Id, UtcDateTime, api_blueprint, json_body, rejected, respond
 from teia.core.db import db
 from teia.core.openapi import documented
 from teia.core.scope import current_tenant, memberships, requires_role
@@ -16,7 +16,7 @@ bp = api_blueprint("accounts_api", __name__)
 
 
 class MembershipOut(ApiModel):
-    id: int
+    id: int | None  # None: a machine client's (derived from its registration, not a row)
     role: Role
     organization: str  # the organisation's slug
     tenant: str | None = None  # one of tenant or consortium
@@ -50,7 +50,7 @@ class InvitationIn(ApiModel):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr
     role: Role
-    organization_id: int
+    organization_id: Id
 
 
 class InvitationOut(ApiModel):
@@ -68,7 +68,12 @@ def _membership(m: Membership) -> dict[str, object]:
 
 
 @bp.get("/me")
-@documented("Quem sou: o utilizador da sessão e os seus papéis", tags=["accounts"], response=MeOut)
+@documented(
+    "Quem sou: o utilizador da sessão e os seus papéis",
+    tags=["accounts"],
+    response=MeOut,
+    scope=None,
+)
 def me():  # type: ignore[no-untyped-def]
     return respond(
         MeOut,
@@ -84,7 +89,7 @@ def me():  # type: ignore[no-untyped-def]
 
 @bp.get("/t/<tenant>/members")
 @requires_role(Role.TENANT_ADMIN)
-@documented("Os membros do município", tags=["accounts"], response=MembersOut)
+@documented("Os membros do município", tags=["accounts"], response=MembersOut, scope="members:read")
 def members():  # type: ignore[no-untyped-def]
     rows = services.tenant_members(db.session, current_tenant().id)
     return respond(
@@ -101,6 +106,7 @@ def members():  # type: ignore[no-untyped-def]
     body=InvitationIn,
     response=InvitationOut,
     status=201,
+    scope="members:write",
 )
 def create_invitation():  # type: ignore[no-untyped-def]
     data = json_body(InvitationIn)

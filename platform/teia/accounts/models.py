@@ -135,3 +135,30 @@ class Invitation(TenantScoped, Base):
 
     organization: Mapped[Organization] = relationship()
     invited_by: Mapped[User] = relationship()
+
+
+class TwoFactor(Base):
+    """A user's TOTP second factor; it counts once a code has confirmed the enrolment."""
+
+    __tablename__ = "two_factor"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(255))  # encrypted (teia.core.crypto)
+    confirmed_at: Mapped[datetime | None]
+    # The last 30-second time step whose code was accepted: that code, or an older one, is
+    # refused if presented again.
+    last_step: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the TOTP code: only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]

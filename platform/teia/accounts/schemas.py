@@ -97,3 +97,26 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Papel"), choices=ROLE_CHOICES, validators=[_required])
+
+
+def _code_field(label: str) -> StringField:
+    return StringField(
+        label,
+        validators=[_required, Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "spellcheck": "false"},
+    )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = _code_field(_l("Código de verificação"))
+
+
+class TwoFactorLoginForm(FlaskForm):
+    code = _code_field(_l("Código da aplicação ou código de recuperação"))
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(
+        _l("Palavra-passe"), validators=[_required], render_kw={"autocomplete": "current-password"}
+    )
+    code = _code_field(_l("Código da aplicação ou código de recuperação"))

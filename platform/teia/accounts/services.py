@@ -53,6 +53,8 @@ class AccountError(Exception):
 class LoginResult:
     user: User | None
     locked: bool = False
+    # The password was right, but the user's organisation signs its people in itself.
+    organization_sign_in: bool = False
 
 
 def normalize_email(email: str) -> str:
@@ -87,9 +89,18 @@ def authenticate(session: Session, email: str, password: str) -> LoginResult:
         return LoginResult(None)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    audit(session, "login", object_type="user", object_id=user.id, actor_id=user.id)
-    return LoginResult(user)
+    from teia.sso.services import password_login_allowed  # sso imports this module
+
+    if not password_login_allowed(session, user):
+        audit(
+            session,
+            "login.refused_password_off",
+            object_type="user",
+            object_id=user.id,
+            actor_id=user.id,
+        )
+        return LoginResult(None, organization_sign_in=True)
+    return LoginResult(user)  # the login itself is audited by ``sessions.begin_session``
 
 
 def active_memberships(session: Session, user_id: int) -> list[Membership]:
@@ -124,6 +135,21 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     audit(session, "user.password_changed", object_type="user", object_id=user.id, actor_id=user.id)
+
+
+def set_account_active(session: Session, user: User, active: bool) -> None:
+    """Disable (or re-enable) an account; disabling ends every session it has."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.auth_version += 1
+    audit(
+        session,
+        "user.enabled" if active else "user.disabled",
+        object_type="user",
+        object_id=user.id,
+    )
 
 
 def issue_reset_token(session: Session, user_id: int) -> str | None:

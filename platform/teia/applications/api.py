@@ -135,6 +135,7 @@ def _step(application_id: int, run: Callable[[Application, Actor], object]):  # 
     tags=TAGS,
     query=ApplicationQuery,
     response=ApplicationList,
+    scope="applications:read",
 )
 def index():  # type: ignore[no-untyped-def]
     _reader()
@@ -181,6 +182,7 @@ def _household(data: ApplicationIn) -> HouseholdInput:
     response=ApplicationSummary,
     status=201,
     idempotent=True,
+    scope="applications:write",
 )
 def create():  # type: ignore[no-untyped-def]
     actor = _reader()
@@ -213,6 +215,7 @@ def create():  # type: ignore[no-untyped-def]
     "Uma candidatura com toda a instrução (leitura auditada)",
     tags=TAGS,
     response=ApplicationDetail,
+    scope="applications:read",
 )
 def show(application_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -237,6 +240,7 @@ def show(application_id: int):  # type: ignore[no-untyped-def]
     "Avaliar de novo a candidatura pelo regulamento em vigor na sua data",
     tags=TAGS,
     response=EvaluationOut,
+    scope="applications:write",
 )
 def evaluate(application_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -248,7 +252,12 @@ def evaluate(application_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get(f"{BASE}/documents")
-@documented("A lista de documentos da candidatura", tags=TAGS, response=DocumentList)
+@documented(
+    "A lista de documentos da candidatura",
+    tags=TAGS,
+    response=DocumentList,
+    scope="applications:read",
+)
 def documents(application_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
     return respond(DocumentList, {"documents": application.documents})
@@ -268,6 +277,7 @@ def _upload() -> tuple[bytes, str]:
     "até 10 MB)",
     tags=TAGS,
     response=DocumentOut,
+    scope="applications:write",
 )
 def upload(application_id: int, document_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -291,6 +301,7 @@ def upload(application_id: int, document_id: int):  # type: ignore[no-untyped-de
     "O ficheiro de um documento, em base64 (leitura auditada)",
     tags=TAGS,
     response=DocumentFileOut,
+    scope="applications:read",
 )
 def download(application_id: int, document_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -314,7 +325,11 @@ def download(application_id: int, document_id: int):  # type: ignore[no-untyped-
 
 @bp.post(f"{BASE}/documents/<int:document_id>/review")
 @documented(
-    "Validar ou recusar um documento entregue", tags=STEP_TAGS, body=ReviewIn, response=DocumentOut
+    "Validar ou recusar um documento entregue",
+    tags=STEP_TAGS,
+    body=ReviewIn,
+    response=DocumentOut,
+    scope="applications:write",
 )
 def review(application_id: int, document_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -339,6 +354,7 @@ def review(application_id: int, document_id: int):  # type: ignore[no-untyped-de
     "opcional, received_on AAAA-MM-DD)",
     tags=STEP_TAGS,
     response=PaymentOut,
+    scope="applications:write",
 )
 def expense_proof(application_id: int, payment_id: int):  # type: ignore[no-untyped-def]
     application = _application(application_id)
@@ -370,13 +386,18 @@ def _date(text: str) -> date:
 
 
 @bp.post(f"{BASE}/submit")
-@documented("Submeter a candidatura", tags=STEP_TAGS, response=StepOut)
+@documented("Submeter a candidatura", tags=STEP_TAGS, response=StepOut, scope="applications:write")
 def submit(application_id: int):  # type: ignore[no-untyped-def]
     return _step(application_id, lambda a, actor: services.submit(db.session, a, actor=actor))
 
 
 @bp.post(f"{BASE}/start-analysis")
-@documented("Iniciar a análise preliminar (art. 11.º a))", tags=STEP_TAGS, response=StepOut)
+@documented(
+    "Iniciar a análise preliminar (art. 11.º a))",
+    tags=STEP_TAGS,
+    response=StepOut,
+    scope="applications:write",
+)
 def start_analysis(application_id: int):  # type: ignore[no-untyped-def]
     return _step(
         application_id, lambda a, actor: services.start_analysis(db.session, a, actor=actor)
@@ -389,6 +410,7 @@ def start_analysis(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=DocumentsRequestIn,
     response=StepOut,
+    scope="applications:write",
 )
 def request_documents(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -411,6 +433,7 @@ def request_documents(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=NoteIn,
     response=StepOut,
+    scope="applications:write",
 )
 def regularise_documents(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -426,6 +449,7 @@ def regularise_documents(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=ExclusionIn,
     response=StepOut,
+    scope="applications:write",
 )
 def propose_exclusion(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -438,7 +462,13 @@ def propose_exclusion(application_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"{BASE}/exclude")
-@documented("Excluir a candidatura (decisão)", tags=STEP_TAGS, body=ExclusionIn, response=StepOut)
+@documented(
+    "Excluir a candidatura (decisão)",
+    tags=STEP_TAGS,
+    body=ExclusionIn,
+    response=StepOut,
+    scope="applications:write",
+)
 def exclude(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
         data = json_body(ExclusionIn)
@@ -453,6 +483,7 @@ def exclude(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=HomeVisitIn,
     response=StepOut,
+    scope="applications:write",
 )
 def home_visit(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -475,6 +506,7 @@ def home_visit(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=ProofRequestIn,
     response=StepOut,
+    scope="applications:write",
 )
 def request_proof(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -492,6 +524,7 @@ def request_proof(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=WaiverIn,
     response=StepOut,
+    scope="applications:write",
 )
 def waiver(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -513,6 +546,7 @@ def waiver(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=ProposalIn,
     response=StepOut,
+    scope="applications:write",
 )
 def propose(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -528,6 +562,7 @@ def propose(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=DecisionIn,
     response=StepOut,
+    scope="applications:write",
 )
 def decide(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -552,6 +587,7 @@ def decide(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=PaymentIn,
     response=StepOut,
+    scope="applications:write",
 )
 def payment(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -578,6 +614,7 @@ def payment(application_id: int):  # type: ignore[no-untyped-def]
     tags=STEP_TAGS,
     body=CessationIn,
     response=StepOut,
+    scope="applications:write",
 )
 def cease(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
@@ -596,7 +633,13 @@ def cease(application_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.post(f"{BASE}/refund")
-@documented("Registar a devolução recebida", tags=STEP_TAGS, body=RefundIn, response=StepOut)
+@documented(
+    "Registar a devolução recebida",
+    tags=STEP_TAGS,
+    body=RefundIn,
+    response=StepOut,
+    scope="applications:write",
+)
 def refund(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:
         data = json_body(RefundIn)
@@ -607,7 +650,11 @@ def refund(application_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post(f"{BASE}/withdraw")
 @documented(
-    "Registar a desistência do requerente", tags=STEP_TAGS, body=WithdrawIn, response=StepOut
+    "Registar a desistência do requerente",
+    tags=STEP_TAGS,
+    body=WithdrawIn,
+    response=StepOut,
+    scope="applications:write",
 )
 def withdraw(application_id: int):  # type: ignore[no-untyped-def]
     def run(application: Application, actor: Actor) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -16,10 +16,12 @@ from teia.applications.models import (
     RequestStatus,
 )
 from teia.cases.schemas_api import PersonName, UserRef
-from teia.core.api import ApiModel, UtcDateTime
+from teia.core.api import MAX_ID, ApiModel, Id, UtcDateTime
 from teia.people.models import Relationship
 
 Amount = Decimal  # in JSON: a number or a string ("12.50"); answers give strings
+MAX_AMOUNT = Decimal("9999999999.99")  # what the amount columns hold: Numeric(12, 2)
+Stored = Annotated[Amount, Field(le=MAX_AMOUNT)]
 Note = Field("", max_length=4000)
 
 # --- the list -------------------------------------------------------------------------------
@@ -28,9 +30,9 @@ Note = Field("", max_length=4000)
 class ApplicationQuery(ApiModel):
     status: ApplicationStatus | None = None
     support_type: str | None = Field(None, max_length=63)
-    technician_id: int | None = None
+    technician_id: Id | None = None
     q: str = Field("", max_length=100, description="Nome do requerente, ou o n.º (2026/0001)")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_ID)
 
 
 class ApplicationSummary(ApiModel):
@@ -57,7 +59,7 @@ class MemberIn(ApiModel):
     age: int = Field(ge=0, le=130)
     relationship: Relationship
     name: str = Field("", max_length=250)
-    person_id: int | None = None
+    person_id: Id | None = None
     applicant: bool = False
     disabled: bool = False
     dependent: bool = False
@@ -93,16 +95,16 @@ class HouseholdIn(ApiModel):
 class ItemIn(ApiModel):
     support_type: str = Field(max_length=63)
     description: str = Field("", max_length=2000)
-    amount: Amount | None = Field(None, gt=0, decimal_places=2)
+    amount: Amount | None = Field(None, gt=0, le=MAX_AMOUNT, decimal_places=2)
     quotes: list[Amount] = Field([], max_length=5)
-    units: int | None = Field(None, ge=1)
+    units: int | None = Field(None, ge=1, le=366)
 
 
 class ApplicationIn(ApiModel):
-    household_id: int
-    applicant_id: int
-    case_id: int | None = None
-    technician_id: int | None = Field(None, description="Por omissão, quem regista")
+    household_id: Id
+    applicant_id: Id
+    case_id: Id | None = None
+    technician_id: Id | None = Field(None, description="Por omissão, quem regista")
     application_date: date
     household: HouseholdIn
     items: list[ItemIn] = Field(min_length=1, max_length=20)
@@ -307,7 +309,7 @@ class WaiverIn(ApiModel):
 
 
 class ProposalIn(ApiModel):
-    amounts: dict[int, Amount] = Field({}, description="Por apoio (id): o montante proposto")
+    amounts: dict[int, Stored] = Field({}, description="Por apoio (id): o montante proposto")
     note: str = Note
 
 
@@ -316,12 +318,12 @@ class DecisionIn(ApiModel):
     decided_on: date
     reference: str = Field(max_length=120, description="p. ex. Deliberação n.º 45/2026")
     reasons: str = Note
-    amounts: dict[int, Amount] = Field({}, description="Por apoio (id): o montante aprovado")
+    amounts: dict[int, Stored] = Field({}, description="Por apoio (id): o montante aprovado")
 
 
 class PaymentIn(ApiModel):
-    item_id: int
-    amount: Amount = Field(gt=0, decimal_places=2)
+    item_id: Id
+    amount: Amount = Field(gt=0, le=MAX_AMOUNT, decimal_places=2)
     method: PaymentMethod
     paid_on: date
     iban: str | None = Field(None, max_length=42)
@@ -333,7 +335,7 @@ class CessationIn(ApiModel):
     cause: str = Field(max_length=63)
     ceased_on: date
     reason: str = Field(max_length=4000)
-    refund_amount: Amount | None = Field(None, ge=0, decimal_places=2)
+    refund_amount: Amount | None = Field(None, ge=0, le=MAX_AMOUNT, decimal_places=2)
 
 
 class RefundIn(ApiModel):

@@ -97,6 +97,7 @@ def _summary(case: Case, named: bool) -> dict[str, object]:
     tags=TAGS,
     query=CaseQuery,
     response=CaseList,
+    scope="cases:read",
 )
 def index():  # type: ignore[no-untyped-def]
     viewer = current_viewer()
@@ -125,6 +126,7 @@ def index():  # type: ignore[no-untyped-def]
     response=CaseSummary,
     status=201,
     idempotent=True,
+    scope="cases:write",
 )
 def create():  # type: ignore[no-untyped-def]
     viewer = staff_viewer()
@@ -156,6 +158,7 @@ def create():  # type: ignore[no-untyped-def]
     "Um processo, só com as secções que quem pergunta pode ver (leitura auditada)",
     tags=TAGS,
     response=CaseDetail,
+    scope="cases:read",
 )
 def show(case_id: int):  # type: ignore[no-untyped-def]
     access = case_access(db.session, current_viewer(), case_id)
@@ -210,6 +213,7 @@ def _plan(plan: InterventionPlan, access: CaseAccess) -> dict[str, object]:
     tags=TAGS,
     body=StatusIn,
     response=CaseSummary,
+    scope="cases:write",
 )
 def change_status(case_id: int):  # type: ignore[no-untyped-def]
     access = staff_access(case_id)
@@ -228,6 +232,7 @@ def change_status(case_id: int):  # type: ignore[no-untyped-def]
     body=EventIn,
     response=EventOut,
     status=201,
+    scope="cases:write",
 )
 def add_event(case_id: int):  # type: ignore[no-untyped-def]
     access = staff_access(case_id)
@@ -258,6 +263,7 @@ def add_event(case_id: int):  # type: ignore[no-untyped-def]
     tags=PLAN_TAGS,
     body=PlanIn,
     response=PlanOut,
+    scope="cases:write",
 )
 def save_plan(case_id: int):  # type: ignore[no-untyped-def]
     access = staff_access(case_id)
@@ -291,6 +297,7 @@ def save_plan(case_id: int):  # type: ignore[no-untyped-def]
     tags=PLAN_TAGS,
     body=ActionUpdateIn,
     response=ActionOut,
+    scope="plan-actions:write",
 )
 def update_action(action_id: int):  # type: ignore[no-untyped-def]
     action = db.session.get(PlanAction, action_id)
@@ -316,6 +323,7 @@ def update_action(action_id: int):  # type: ignore[no-untyped-def]
     "Carga de processos por gestor/a de caso, face à meta do município",
     tags=TAGS,
     response=CaseloadOut,
+    scope="cases:read",
 )
 def caseload():  # type: ignore[no-untyped-def]
     target = current_tenant().caseload_target

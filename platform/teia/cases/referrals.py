@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from teia.audit.services import audit
 from teia.cases.access import Viewer
 from teia.cases.labels import REFERRAL_STATUS
 from teia.cases.models import Area, Case, CaseStatus, Referral, ReferralStatus
-from teia.cases.services import CaseError, council_link
+from teia.cases.services import PAGE_SIZE, CaseError, council_link
 from teia.cases.sharing import partner_organizations, partner_users
 from teia.core.clock import today
 from teia.core.db import utcnow
@@ -94,6 +94,22 @@ def inbox(session: Session, viewer: Viewer, status: str | None = None) -> list[R
     return list(
         session.scalars(stmt.order_by(Referral.respond_by, Referral.id).limit(200)).unique()
     )
+
+
+def referral_page(
+    session: Session, viewer: Viewer, status: str | None, page: int
+) -> tuple[list[Referral], int]:
+    """One page of the inbox (by deadline) and the total, counted in the same pass."""
+    stmt = referral_query(viewer)
+    if status:
+        stmt = stmt.where(Referral.status == status)
+    rows = session.execute(
+        stmt.add_columns(func.count().over())
+        .order_by(Referral.respond_by, Referral.id)
+        .limit(PAGE_SIZE)
+        .offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return [referral for referral, _total in rows], rows[0][1] if rows else 0
 
 
 def get_referral(session: Session, viewer: Viewer, referral_id: int) -> Referral:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from flask_babel import gettext as _
+from pydantic import AfterValidator, AwareDatetime, Field
 
 from teia.cases.models import (
     ActionStatus,
@@ -16,7 +18,7 @@ from teia.cases.models import (
     RiskFlag,
     Section,
 )
-from teia.core.api import ApiModel, UtcDateTime
+from teia.core.api import MAX_ID, ApiModel, Id, UtcDateTime
 from teia.people.models import Relationship
 from teia.people.schemas_api import CaseRef, HouseholdOut, PersonSummary
 
@@ -40,9 +42,9 @@ class OrganizationRef(ApiModel):
 class CaseQuery(ApiModel):
     status: CaseStatus | None = None
     area: Area | None = None
-    manager_id: int | None = None
+    manager_id: Id | None = None
     q: str = Field("", max_length=100, description="Nome de alguém do agregado, ou o n.º")
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_ID)
 
 
 class PersonName(ApiModel):
@@ -71,8 +73,8 @@ class CaseList(ApiModel):
 
 
 class CaseIn(ApiModel):
-    person_id: int
-    manager_id: int
+    person_id: Id
+    manager_id: Id
     opening_reason: str = Field(max_length=4000)
     areas: list[Area]
     risk_flags: list[RiskFlag] = []
@@ -185,18 +187,26 @@ class StatusIn(ApiModel):
     reason: str = Field("", max_length=2000)
 
 
+def _in_utc(value: datetime) -> datetime:
+    """Stored in UTC: a moment whose UTC date falls outside years 1-9999 is refused."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(_("Data e hora fora do intervalo aceite.")) from None
+
+
 class EventIn(ApiModel):
     kind: EventKind
-    occurred_at: AwareDatetime
+    occurred_at: Annotated[AwareDatetime, AfterValidator(_in_utc)]
     text: str = Field(max_length=10000)
     confidential: bool = False
-    reader_ids: list[int] = Field([], description="Quem mais lê um registo confidencial")
+    reader_ids: list[Id] = Field([], description="Quem mais lê um registo confidencial")
 
 
 class ActionIn(ApiModel):
     description: str = Field(max_length=2000)
-    responsible_user_id: int | None = None
-    responsible_organization_id: int | None = None
+    responsible_user_id: Id | None = None
+    responsible_organization_id: Id | None = None
     due_on: date | None = None
     status: ActionStatus = ActionStatus.PLANNED
     progress_note: str | None = Field(None, max_length=2000)
@@ -242,14 +252,18 @@ class CaseloadOut(ApiModel):
 
 class ReferralQuery(ApiModel):
     status: ReferralStatus | None = None
+    page: int = Field(1, ge=1, le=MAX_ID)
 
 
 class ReferralList(ApiModel):
     referrals: list[ReferralOut]
+    total: int
+    page: int
+    page_size: int
 
 
 class ReferralIn(ApiModel):
-    organization_id: int
+    organization_id: Id
     area: Area
     request: str = Field(max_length=4000)
     respond_by: date
@@ -265,13 +279,13 @@ class AnswerIn(ApiModel):
 
 
 class ShareIn(ApiModel):
-    organization_id: int
+    organization_id: Id
     sections: list[Section]
     diagnosis_areas: list[Area] = Field([], description="Vazio: todas as áreas")
     purpose: str = Field(max_length=500)
     legal_basis: LegalBasis
     legal_reference: str | None = Field(None, max_length=250)
-    consent_id: int | None = None
+    consent_id: Id | None = None
     expires_on: date
 
 

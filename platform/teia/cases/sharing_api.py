@@ -17,7 +17,7 @@ from teia.cases.schemas_api import (
     ShareIn,
     ShareOut,
 )
-from teia.cases.services import CaseError
+from teia.cases.services import PAGE_SIZE, CaseError
 from teia.core.api import api_blueprint, json_body, query_args, rejected, respond
 from teia.core.clock import today
 from teia.core.db import db
@@ -28,15 +28,21 @@ bp = api_blueprint("sharing_api", __name__)
 
 @bp.get("/t/<tenant>/referrals")
 @documented(
-    "Encaminhamentos: todos os do município (equipa) ou os recebidos pela entidade (parceiro)",
+    "Encaminhamentos, por prazo e por páginas: todos os do município (equipa) ou os dirigidos "
+    "à entidade de quem pergunta (parceiro, ou o sistema da entidade)",
     tags=["referrals"],
     query=ReferralQuery,
     response=ReferralList,
+    scope="referrals:read",
 )
 def inbox():  # type: ignore[no-untyped-def]
     viewer = current_viewer()
-    status = query_args(ReferralQuery).status
-    return respond(ReferralList, {"referrals": referrals.inbox(db.session, viewer, status)})
+    args = query_args(ReferralQuery)
+    rows, total = referrals.referral_page(db.session, viewer, args.status, args.page)
+    return respond(
+        ReferralList,
+        {"referrals": rows, "total": total, "page": args.page, "page_size": PAGE_SIZE},
+    )
 
 
 @bp.post("/t/<tenant>/cases/<int:case_id>/referrals")
@@ -46,6 +52,7 @@ def inbox():  # type: ignore[no-untyped-def]
     body=ReferralIn,
     response=ReferralOut,
     status=201,
+    scope="referrals:write",
 )
 def create_referral(case_id: int):  # type: ignore[no-untyped-def]
     access = staff_access(case_id)
@@ -71,6 +78,7 @@ def create_referral(case_id: int):  # type: ignore[no-untyped-def]
     tags=["referrals"],
     body=AnswerIn,
     response=ReferralOut,
+    scope="referrals:write",
 )
 def answer(referral_id: int):  # type: ignore[no-untyped-def]
     viewer = current_viewer()
@@ -105,6 +113,7 @@ def _share(share: CaseShare) -> dict[str, object]:
     body=ShareIn,
     response=ShareOut,
     status=201,
+    scope="cases:write",
 )
 def create_share(case_id: int):  # type: ignore[no-untyped-def]
     access = staff_access(case_id)
@@ -133,6 +142,7 @@ def create_share(case_id: int):  # type: ignore[no-untyped-def]
     "Revogar uma partilha: a entidade deixa de ter acesso no mesmo instante",
     tags=["sharing"],
     response=ShareOut,
+    scope="cases:write",
 )
 def revoke_share(share_id: int):  # type: ignore[no-untyped-def]
     share = db.session.get(CaseShare, share_id)

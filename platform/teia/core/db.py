@@ -27,6 +27,7 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+MAX_ID = 2**31 - 1  # ids are ``integer`` columns (PostgreSQL int4): a larger one names no row
 
 
 class Base(DeclarativeBase):

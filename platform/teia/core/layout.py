@@ -77,7 +77,9 @@ def _nav() -> list[NavItem]:
             items.append((_("Acesso de emergência"), url_for("sharing.emergency")))
         if Role.TENANT_ADMIN in roles:
             items.append((_("Utilizadores"), url_for("accounts.users")))
+            items.append((_("Entrada por organização"), url_for("sso.tenant_providers")))
             items.append((_("Auditoria"), url_for("audit.tenant_log")))
+            items.append((_("Acesso à API"), url_for("oauth.clients")))
     elif g.get("consortium") is not None:
         items.append((_("Início"), url_for("tenants.consortium_home")))
         if Role.CONSORTIUM_COORDINATOR in roles:

@@ -17,18 +17,27 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from werkzeug.routing import Rule
 
-from teia.core.api import API_PREFIX, IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_LENGTH, ErrorOut
+from teia.core.api import (
+    API_PREFIX,
+    IDEMPOTENCY_HEADER,
+    IDEMPOTENCY_KEY_LENGTH,
+    MAX_ID,
+    ErrorOut,
+)
+from teia.oauth.scopes import SCOPE_LABELS, Scope
 
 F = TypeVar("F", bound=Callable[..., Any])
+_SCOPES = frozenset(s.value for s in Scope)
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 CSRF_HEADER = "X-CSRFToken"
+TOKEN_URL = "/oauth/token"  # noqa: S105 - a path, not a secret
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _PARAM = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 _ERRORS = {
-    400: "Pedido inválido (sem o token CSRF, por exemplo)",
-    401: "Sessão necessária",
-    403: "O papel no município não o permite",
+    400: "Pedido inválido (sem o token CSRF, ou com sessão e token ao mesmo tempo)",
+    401: "Sessão ou token necessário (ou o token expirou ou foi revogado)",
+    403: "O papel no município não o permite, ou o token não tem o âmbito necessário",
     404: "Não existe, ou não é visível para quem pergunta",
     422: "Dados inválidos ou operação recusada",
 }
@@ -47,6 +56,7 @@ class Operation:
     idempotent: bool  # reads the Idempotency-Key header: 200 when the key was already used
     public: bool  # no session needed
     more: tuple[tuple[int, str, type[BaseModel]], ...]  # other answers: (status, text, model)
+    scope: str | None  # what a bearer token needs (teia.oauth.scopes); None: any token
 
     def answers(self) -> dict[int, tuple[str, type[BaseModel]]]:
         """Every documented non-error answer, by status."""
@@ -59,11 +69,12 @@ class Operation:
 
     def error_statuses(self, rule: Rule, method: str) -> list[int]:
         """The error answers any such route can give (all with :class:`ErrorOut`)."""
-        statuses = [] if self.public else [401]
-        if method in WRITE_METHODS:
-            statuses.append(400)
-        if "tenant" in rule.arguments:
-            statuses.append(403)
+        if self.public:
+            statuses = []
+        else:  # 400: also a session and a token at once; 403: a token without the scope
+            statuses = [400, 401]
+            if "tenant" in rule.arguments or self.scope:
+                statuses.append(403)
         if rule.arguments:
             statuses.append(404)
         if self.query or method in WRITE_METHODS:  # invalid, or refused by the service
@@ -86,10 +97,17 @@ def documented(
     idempotent: bool = False,
     public: bool = False,
     more: Sequence[tuple[int, str, type[BaseModel]]] = (),
+    scope: str | None,
 ) -> Callable[[F], F]:
-    """Describe an API view for the OpenAPI document (the view itself is unchanged)."""
+    """Describe an API view for the OpenAPI document (the view itself is unchanged).
+
+    ``scope`` must be given: the one a bearer token needs to call it (``None``: any token,
+    for questions about the caller itself; public views pass ``None`` too).
+    """
+    if scope is not None and scope not in _SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
     operation = Operation(
-        summary, tuple(tags), response, status, body, query, idempotent, public, tuple(more)
+        summary, tuple(tags), response, status, body, query, idempotent, public, tuple(more), scope
     )
 
     def decorator(view: F) -> F:
@@ -118,7 +136,9 @@ def openapi_path(rule: str) -> str:
 def _path_parameters(rule: str) -> list[dict[str, Any]]:
     params = []
     for converter, name in _PARAM.findall(rule):
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema: dict[str, Any] = {"type": "string"}
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         param: dict[str, Any] = {"name": name, "in": "path", "required": True, "schema": schema}
         if name == "tenant":
             param["description"] = "O município (o seu identificador, p. ex. mourao)"
@@ -176,6 +196,24 @@ def build_document(app: Flask) -> dict[str, Any]:
                     "in": "header",
                     "name": CSRF_HEADER,
                     "description": "O token CSRF da sessão, obrigatório em cada escrita.",
+                },
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": (
+                        "Sistemas de entidades parceiras: credenciais de cliente, tokens de 15 "
+                        "minutos. Um cliente age como profissional parceiro da sua entidade."
+                    ),
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": TOKEN_URL,
+                            "scopes": {s.value: str(SCOPE_LABELS[s]) for s in Scope},
+                        }
+                    },
+                },
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Um token pessoal (criado em /account/tokens) ou de cliente.",
                 },
             },
         },
@@ -252,11 +290,12 @@ def _absent(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _security(op: Operation, method: str) -> list[dict[str, list[str]]]:
+    """A session (with the CSRF header on writes), or a token with the operation's scope."""
     if op.public:
         return []
-    if method in WRITE_METHODS:
-        return [{"session": [], "csrf": []}]
-    return [{"session": []}]
+    session = {"session": [], "csrf": []} if method in WRITE_METHODS else {"session": []}
+    scopes = [op.scope] if op.scope else []
+    return [session, {"oauth2": scopes}, {"bearer": scopes}]
 
 
 class OpenApiDocument(BaseModel):
@@ -273,7 +312,13 @@ bp = Blueprint("openapi", __name__, url_prefix=API_PREFIX)
 
 
 @bp.get("/openapi.json")
-@documented("O documento OpenAPI desta API", tags=["meta"], response=OpenApiDocument, public=True)
+@documented(
+    "O documento OpenAPI desta API",
+    tags=["meta"],
+    response=OpenApiDocument,
+    public=True,
+    scope=None,
+)
 def document():  # type: ignore[no-untyped-def]
     """Public: the document describes operations, never data."""
     cache = current_app.extensions

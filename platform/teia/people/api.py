@@ -60,6 +60,7 @@ def _person(person_id: int) -> Person:
     tags=TAGS,
     query=PersonQuery,
     response=PersonList,
+    scope="persons:read",
 )
 def search():  # type: ignore[no-untyped-def]
     viewer = current_viewer()
@@ -77,6 +78,7 @@ def search():  # type: ignore[no-untyped-def]
     status=201,
     idempotent=True,
     more=[(409, "Pessoas parecidas já registadas", DuplicatesOut)],
+    scope="persons:write",
 )
 def create():  # type: ignore[no-untyped-def]
     staff_viewer()
@@ -111,6 +113,7 @@ def create():  # type: ignore[no-untyped-def]
     "O registo de uma pessoa (leitura auditada; só a equipa do município)",
     tags=TAGS,
     response=PersonDetail,
+    scope="persons:read",
 )
 def show(person_id: int):  # type: ignore[no-untyped-def]
     person = _person(person_id)
@@ -132,6 +135,7 @@ def show(person_id: int):  # type: ignore[no-untyped-def]
     "Pessoas registadas que podem ser esta (para fundir)",
     tags=TAGS,
     response=PersonList,
+    scope="persons:read",
 )
 def duplicates(person_id: int):  # type: ignore[no-untyped-def]
     person = _person(person_id)
@@ -148,6 +152,7 @@ def duplicates(person_id: int):  # type: ignore[no-untyped-def]
     body=ConsentIn,
     response=ConsentOut,
     status=201,
+    scope="persons:write",
 )
 def add_consent(person_id: int):  # type: ignore[no-untyped-def]
     person = _person(person_id)
@@ -172,6 +177,7 @@ def add_consent(person_id: int):  # type: ignore[no-untyped-def]
     "Revogar um consentimento: as partilhas que nele assentam terminam no mesmo instante",
     tags=["sharing"],
     response=ConsentOut,
+    scope="persons:write",
 )
 def revoke_consent(consent_id: int):  # type: ignore[no-untyped-def]
     viewer = current_staff()

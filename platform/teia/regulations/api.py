@@ -51,6 +51,7 @@ def _in_force_id(tenant: Tenant, on: date) -> int | None:
     "As versões do regulamento do município, a mais recente primeiro",
     tags=TAGS,
     response=VersionList,
+    scope="regulations:read",
 )
 @requires_role(*services.REGULATION_ROLES)
 def index():  # type: ignore[no-untyped-def]
@@ -65,6 +66,7 @@ def index():  # type: ignore[no-untyped-def]
     "Uma versão do regulamento (pela data de entrada em vigor, AAAA-MM-DD, ou pelo id)",
     tags=TAGS,
     response=VersionDetail,
+    scope="regulations:read",
 )
 @requires_role(*services.REGULATION_ROLES)
 def show(version: str):  # type: ignore[no-untyped-def]
@@ -82,6 +84,7 @@ def show(version: str):  # type: ignore[no-untyped-def]
     tags=TAGS,
     body=SimulationIn,
     response=SimulationOut,
+    scope="regulations:read",
 )
 @requires_role(*services.REGULATION_ROLES)
 def simulate():  # type: ignore[no-untyped-def]

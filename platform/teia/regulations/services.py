@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from teia.accounts.models import Role
+from teia.core.db import MAX_ID
 from teia.regulations.engine import checklist, evaluate
 from teia.regulations.facts import (
     DocumentRequirement,
@@ -69,7 +70,9 @@ def comparable_councils(tenant: Tenant) -> list[Tenant]:
 def find_version(session: Session, tenant_id: int, key: str) -> RegulationVersion | None:
     """A council's version by its effective date (``2024-04-02``) or its id."""
     where = RegulationVersion.tenant_id == tenant_id
-    if key.isdigit():
+    if key.isascii() and key.isdigit():  # not "²", which is a digit int() refuses
+        if int(key) > MAX_ID:
+            return None
         return session.scalar(
             select(RegulationVersion).where(where, RegulationVersion.id == int(key))
         )

@@ -29,7 +29,7 @@ class TenantOut(ApiModel):
 
 
 @bp.get("/t/<tenant>/")
-@documented("O município e os meus papéis nele", tags=["tenants"], response=TenantOut)
+@documented("O município e os meus papéis nele", tags=["tenants"], response=TenantOut, scope=None)
 def tenant_summary():  # type: ignore[no-untyped-def]
     tenant = current_tenant()
     return respond(

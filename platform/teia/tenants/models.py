@@ -48,6 +48,8 @@ class Tenant(Base):
     case_retention_years: Mapped[int] = mapped_column(default=5)
     audit_retention_years: Mapped[int] = mapped_column(default=10)
     break_glass_hours: Mapped[int | None]  # None: partners have no emergency access
+    # Roles that must sign in with a second factor here, beyond those required everywhere.
+    two_factor_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -9,6 +9,8 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from teia.accounts.models import TENANT_ROLES, Role
+
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=63)]
 Country = Literal["PT", "BR"]
 LOCALE_OF = {"PT": "pt_PT", "BR": "pt_BR"}
@@ -62,6 +64,22 @@ class CaseManagementSpec(_Strict):
     )
 
 
+class SecuritySpec(_Strict):
+    """Sign-in rules of a council. Admins and coordinators always need a second factor."""
+
+    require_two_factor: list[Role] = Field(
+        default_factory=list, description="roles that must sign in with a second factor (TOTP)"
+    )
+
+    @field_validator("require_two_factor")
+    @classmethod
+    def _council_roles(cls, value: list[Role]) -> list[Role]:
+        foreign = [r.value for r in value if r not in TENANT_ROLES]
+        if foreign:
+            raise ValueError(f"not a council role: {', '.join(foreign)}")
+        return value
+
+
 class TenantFile(_Strict):
     kind: Literal["tenant"]
     slug: Slug
@@ -76,6 +94,7 @@ class TenantFile(_Strict):
     municipal_holiday: HolidaySpec
     parishes: list[str] = Field(min_length=1)
     case_management: CaseManagementSpec = Field(default_factory=CaseManagementSpec)
+    security: SecuritySpec = Field(default_factory=SecuritySpec)
 
     @field_validator("timezone")
     @classmethod

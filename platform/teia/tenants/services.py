@@ -179,6 +179,7 @@ def _sync_tenant(session: Session, spec: TenantFile, digest: str, report: SyncRe
         "case_retention_years": spec.case_management.retention_years,
         "audit_retention_years": spec.case_management.audit_retention_years,
         "break_glass_hours": spec.case_management.break_glass_hours,
+        "two_factor_roles": sorted({r.value for r in spec.security.require_two_factor}),
         "source_hash": digest,
     }
     if tenant is None:

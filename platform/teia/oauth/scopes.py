@@ -1,0 +1,96 @@
+"""The scopes a bearer token can carry, and which roles may hold each.
+
+Every ``/api/v1`` operation declares the one scope it needs (``documented(scope=...)``); a
+token without it gets 403 ``insufficient_scope``. A personal token may only carry scopes its
+user's roles allow; a machine client acts as a partner of its organisation, so it may only
+hold the scopes a partner's roles allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+from teia.accounts.models import Role
+
+
+class Scope(StrEnum):
+    CASES_READ = "cases:read"
+    CASES_WRITE = "cases:write"
+    PERSONS_READ = "persons:read"
+    PERSONS_WRITE = "persons:write"
+    REFERRALS_READ = "referrals:read"
+    REFERRALS_WRITE = "referrals:write"
+    PLAN_ACTIONS_WRITE = "plan-actions:write"
+    PLACES_READ = "places:read"  # declared for the shelter places API; no endpoint yet
+    APPLICATIONS_READ = "applications:read"
+    APPLICATIONS_WRITE = "applications:write"
+    REGULATIONS_READ = "regulations:read"
+    MEMBERS_READ = "members:read"
+    MEMBERS_WRITE = "members:write"
+
+
+SCOPE_LABELS = {
+    Scope.CASES_READ: _l("Ler processos (o que as partilhas abrem, para um parceiro)"),
+    Scope.CASES_WRITE: _l("Abrir e alterar processos, planos e partilhas"),
+    Scope.PERSONS_READ: _l("Procurar e ler pessoas"),
+    Scope.PERSONS_WRITE: _l("Registar pessoas e consentimentos"),
+    Scope.REFERRALS_READ: _l("Ler encaminhamentos"),
+    Scope.REFERRALS_WRITE: _l("Encaminhar e responder a encaminhamentos"),
+    Scope.PLAN_ACTIONS_WRITE: _l("Atualizar ações do plano"),
+    Scope.PLACES_READ: _l("Ler vagas de acolhimento (ainda sem operações)"),
+    Scope.APPLICATIONS_READ: _l("Ler candidaturas a apoios"),
+    Scope.APPLICATIONS_WRITE: _l("Instruir e decidir candidaturas"),
+    Scope.REGULATIONS_READ: _l("Ler e simular o regulamento"),
+    Scope.MEMBERS_READ: _l("Ler os membros do município"),
+    Scope.MEMBERS_WRITE: _l("Convidar membros"),
+}
+
+_PARTNER = frozenset(
+    {
+        Scope.CASES_READ,
+        Scope.PERSONS_READ,
+        Scope.REFERRALS_READ,
+        Scope.REFERRALS_WRITE,
+        Scope.PLAN_ACTIONS_WRITE,
+        Scope.REGULATIONS_READ,
+    }
+)
+_CASEWORK = _PARTNER | {
+    Scope.CASES_WRITE,
+    Scope.PERSONS_WRITE,
+    Scope.APPLICATIONS_READ,
+    Scope.APPLICATIONS_WRITE,
+    Scope.PLACES_READ,
+}
+_APPLICATIONS = frozenset(
+    {Scope.APPLICATIONS_READ, Scope.APPLICATIONS_WRITE, Scope.REGULATIONS_READ}
+)
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.PARTNER_PROFESSIONAL: _PARTNER,
+    Role.SHELTER_STAFF: _PARTNER | {Scope.PLACES_READ},
+    Role.TECHNICIAN: _CASEWORK,
+    Role.CASE_MANAGER: _CASEWORK,
+    Role.TENANT_ADMIN: _CASEWORK | {Scope.MEMBERS_READ, Scope.MEMBERS_WRITE},
+    Role.DECISION_MAKER: _APPLICATIONS,
+    Role.FINANCE: _APPLICATIONS,
+    Role.CONSORTIUM_COORDINATOR: frozenset(),
+}
+# What a machine client may hold: it acts as a partner professional of its organisation.
+CLIENT_ROLE = Role.PARTNER_PROFESSIONAL
+CLIENT_SCOPES = ROLE_SCOPES[CLIENT_ROLE]
+
+
+def scopes_for_roles(roles: Iterable[Role]) -> frozenset[Scope]:
+    allowed: frozenset[Scope] = frozenset()
+    for role in roles:
+        allowed |= ROLE_SCOPES[Role(role)]
+    return allowed
+
+
+def ordered(scopes: Iterable[str]) -> list[str]:
+    """Scopes in the order of :class:`Scope` (how forms and lists show them)."""
+    wanted = set(scopes)
+    return [s.value for s in Scope if s.value in wanted]
