@@ -47,13 +47,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from teia.core import cli, errors, i18n, layout, scope
+    from teia.core import cli, errors, i18n, inputs, layout, scope
     from teia.core.celery import celery_init_app
     from teia.core.db import count_statements, db
     from teia.core.security import csrf, limiter
     from teia.core.tenancy import install_rls_setting
     from teia.oauth import server as oauth_server
 
+    inputs.init_app(app)  # first: the URL converters, and before the scope reads the URL
     engine = db.init_app(app)
     count_statements(engine)
     if engine.dialect.name == "postgresql":

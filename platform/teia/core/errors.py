@@ -43,7 +43,9 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         if status == 401 and not wants_json():
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        return _answer(status, None)
+        # werkzeug's own descriptions are English; ours are passed to abort() translated
+        own = error.description != type(error).description
+        return _answer(status, error.description if own else None)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
