@@ -18,14 +18,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from teia.accounts.models import User
+from teia.accounts.models import Invitation, Membership, Role, User
 from teia.audit.models import AuditEvent
 from teia.core.crypto import encrypt
-from teia.core.db import db
+from teia.core.db import db, utcnow
+from teia.core.tenancy import tenant_scope
 from teia.sso.models import ExternalIdentity, IdentityProvider, SsoAttempt
-from teia.tenants.models import Organization
-from tests.conftest import csrf_token, login
+from teia.tenants.models import Organization, Tenant
+from tests.conftest import csrf_token, login, outbox
 from tests.oidc_provider import OidcProvider, Person
+from tests.test_invitations import invite, link_in
 
 CLIENT_ID = "teia-mourao"
 CLIENT_SECRET = "segredo-de-teste-do-cliente"
@@ -67,6 +69,11 @@ def start(client: FlaskClient, email: str = "ipss@mourao.demo") -> str:
     """Submit the e-mail on /login/sso; the provider's authorization URL it moves on to."""
     page = client.get("/login/sso")
     response = client.post("/login/sso", data={"email": email, "csrf_token": csrf_token(page.text)})
+    return departure_url(response)
+
+
+def departure_url(response) -> str:  # type: ignore[no-untyped-def]
+    """The provider's authorization URL that the departure page moves on to."""
     assert response.status_code == 200, response.text
     assert "Santa Casa da Misericórdia de Mourão" in response.text
     refresh = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', response.text)
@@ -218,6 +225,9 @@ def test_a_person_without_an_account_of_that_organisation_is_refused(
     assert [r["reason"] for r in refusals(app)] == ["unknown_user"]
     with app.app_context():
         assert db.session.scalar(select(ExternalIdentity)) is None
+        # No self-registration: the person without an account still has none.
+        has_account = db.session.scalar(select(User.id).where(User.email == email)) is not None
+    assert has_account == (email == "gestora@mourao.demo")
 
 
 def test_a_disabled_account_is_refused_even_when_linked(
@@ -328,3 +338,183 @@ def test_attempts_are_kept_hashed_and_used_once(app: Flask, client: FlaskClient,
     client.get(through_provider(url))
     with app.app_context():
         assert db.session.scalar(select(SsoAttempt.used_at)) is not None
+
+
+# --- an invited person's first sign-in ----------------------------------------------------
+
+NOVA = Person(sub="scm-0100", email="nova@mourao.demo", name="Nova Parceira")
+
+
+@pytest.fixture
+def invitation_link(app: Flask, as_user, idp: int, provider: OidcProvider) -> str:  # type: ignore[no-untyped-def]
+    """Mourão invites NOVA, who has no Teia account, as a partner of the Santa Casa."""
+    provider.reset(NOVA)
+    admin = as_user("coordenacao@mourao.demo")
+    assert invite(app, admin, NOVA.email, "partner_professional").status_code == 302
+    [message] = outbox(app)
+    return link_in(message)
+
+
+def accept_with_organization(client: FlaskClient, link: str):  # type: ignore[no-untyped-def]
+    """Press «Aceitar com a conta da organização»; the departure page it answers with."""
+    page = client.get(link)
+    assert page.status_code == 200
+    return client.post(link, data={"with_organization": "1", "csrf_token": csrf_token(page.text)})
+
+
+def mourao_invitation(app: Flask) -> Invitation:
+    with app.app_context():
+        mourao = db.session.scalar(select(Tenant.id).where(Tenant.slug == "mourao"))
+        with tenant_scope(mourao):
+            invitation = db.session.scalar(select(Invitation).where(Invitation.email == NOVA.email))
+            assert invitation is not None
+            return invitation
+
+
+def test_an_invited_person_without_an_account_accepts_through_the_provider(
+    app: Flask, client: FlaskClient, invitation_link: str
+) -> None:
+    page = client.get(invitation_link)
+    assert "Aceitar com a conta da organização" in page.text
+    assert 'name="password"' in page.text  # the Santa Casa still allows passwords
+
+    response = client.get(
+        through_provider(departure_url(accept_with_organization(client, invitation_link)))
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/t/mourao/"
+    home = client.get("/t/mourao/")
+    assert home.status_code == 200 and "Nova Parceira" in home.text
+    invitation = mourao_invitation(app)
+    assert invitation.accepted_at is not None
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == NOVA.email))
+        assert user is not None and user.password_hash is None and user.name == "Nova Parceira"
+        [membership] = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+        assert membership.active and membership.role == Role.PARTNER_PROFESSIONAL
+        assert membership.organization.slug == "scm-mourao"
+        link = db.session.scalar(
+            select(ExternalIdentity).where(ExternalIdentity.user_id == user.id)
+        )
+        assert link is not None and link.subject == NOVA.sub
+        with tenant_scope(invitation.tenant_id):
+            accepted = db.session.scalar(
+                select(AuditEvent).where(AuditEvent.action == "invitation.accepted")
+            )
+        login_event = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "login", AuditEvent.actor_id == user.id)
+        )
+    assert accepted is not None and accepted.details == {"method": "sso"}
+    assert accepted.actor_id == user.id
+    assert login_event is not None and login_event.details == {"method": "sso"}
+    assert refusals(app) == []
+    assert client.get(invitation_link).status_code == 404  # used
+    # The token never travelled further than its own link.
+    token = invitation_link.rsplit("/", 1)[1]
+    with app.app_context():
+        attempt = db.session.scalar(select(SsoAttempt))
+        assert attempt is not None and attempt.invitation_id == invitation.id
+        assert token not in (attempt.next_url or "")
+
+    # The next sign-in is an ordinary one, through the link.
+    again = app.test_client()
+    sign_in_page = again.get("/login/sso")
+    departure = again.post(
+        "/login/sso", data={"email": NOVA.email, "csrf_token": csrf_token(sign_in_page.text)}
+    )
+    again.get(through_provider(departure_url(departure)))
+    assert again.get("/t/mourao/").status_code == 200
+
+
+def test_an_existing_account_joins_through_the_provider_without_its_password(
+    app: Flask, as_user, client: FlaskClient, idp: int, provider: OidcProvider
+) -> None:
+    provider.reset(Person(sub="scm-0200", email="gestora@mourao.demo", name="Outro nome"))
+    invite(app, as_user("coordenacao@mourao.demo"), "gestora@mourao.demo", "shelter_staff")
+    link = link_in(outbox(app)[0])
+    client.get(through_provider(departure_url(accept_with_organization(client, link))))
+    assert client.get("/t/mourao/").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "gestora@mourao.demo"))
+        assert user is not None and user.password_hash and user.name != "Outro nome"
+        roles = {
+            (m.role, m.organization.slug)
+            for m in db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+        }
+    assert (Role.SHELTER_STAFF, "scm-mourao") in roles and len(roles) > 1
+
+
+@pytest.mark.usefixtures("password_off")
+def test_an_organisation_without_passwords_offers_only_its_provider(
+    app: Flask, client: FlaskClient, invitation_link: str
+) -> None:
+    page = client.get(invitation_link)
+    assert "Aceitar com a conta da organização" in page.text
+    assert 'name="password"' not in page.text and 'name="confirm"' not in page.text
+    # A password sent anyway is refused, and no account is made.
+    forced = client.post(
+        invitation_link,
+        data={
+            "password": "senha-bem-longa",
+            "confirm": "senha-bem-longa",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
+    assert "desligou a entrada com palavra-passe" in forced.text
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == NOVA.email)) is None
+    client.get(through_provider(departure_url(accept_with_organization(client, invitation_link))))
+    assert client.get("/t/mourao/").status_code == 200
+
+
+def test_another_email_at_the_provider_is_refused(
+    app: Flask, client: FlaskClient, invitation_link: str, provider: OidcProvider
+) -> None:
+    provider.reset(Person(sub="scm-0300", email="outra@mourao.demo"))
+    departure = departure_url(accept_with_organization(client, invitation_link))
+    page = client.get(through_provider(departure), follow_redirects=True)
+    assert "O convite é para nova@mourao.demo" in page.text and "outra@mourao.demo" in page.text
+    assert client.get("/t/mourao/").status_code == 302
+    assert [r["reason"] for r in refusals(app)] == ["invitation_email"]
+    assert mourao_invitation(app).accepted_at is None
+    with app.app_context():
+        assert (
+            db.session.scalar(select(User).where(User.email.in_([NOVA.email, "outra@mourao.demo"])))
+            is None
+        )
+        assert db.session.scalar(select(ExternalIdentity)) is None
+    assert client.get(invitation_link).status_code == 200  # still open
+
+
+@pytest.mark.parametrize("closed", ["revoked_at", "accepted_at", "expires_at"])
+def test_an_invitation_closed_meanwhile_is_refused(
+    app: Flask, client: FlaskClient, invitation_link: str, closed: str
+) -> None:
+    departure = departure_url(accept_with_organization(client, invitation_link))
+    with app.app_context():
+        invitation = mourao_invitation(app)
+        with tenant_scope(invitation.tenant_id):
+            row = db.session.get(Invitation, invitation.id)
+            assert row is not None
+            setattr(row, closed, utcnow())
+            db.session.commit()
+    page = client.get(through_provider(departure), follow_redirects=True)
+    assert "Este convite já não é válido" in page.text
+    assert client.get("/t/mourao/").status_code == 302
+    assert [r["reason"] for r in refusals(app)] == ["invitation_closed"]
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == NOVA.email)) is None
+
+
+def test_an_invitation_for_another_organisation_is_not_accepted_through_this_provider(
+    app: Flask, as_user, client: FlaskClient, idp: int, provider: OidcProvider
+) -> None:
+    provider.reset(NOVA)
+    invite(app, as_user("coordenacao@mourao.demo"), NOVA.email, org="municipio-mourao")
+    link = link_in(outbox(app)[0])
+    page = client.get(link)
+    assert "Aceitar com a conta da organização" not in page.text
+    forced = accept_with_organization(client, link)
+    assert "O convite é para trabalhar em nome de" in forced.text
+    assert [r["reason"] for r in refusals(app)] == ["invitation_organization"]
+    with app.app_context():
+        assert db.session.scalar(select(SsoAttempt)) is None

@@ -3,6 +3,9 @@
 Platform rows (no tenant): a provider belongs to an organisation, which may work in several
 councils, and a sign-in happens before any council is in scope.
 
+An attempt may carry the invitation it accepts (and that invitation's council, to read it under
+row-level security), so the invitation's token never leaves the invitation's own link.
+
 Revision ID: b81c5e5e0002
 Revises: a81c5e5e0001
 Create Date: 2026-12-02 16:10:00.000000
@@ -86,6 +89,8 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=64), nullable=False),
         sa.Column("code_verifier", sa.String(length=128), nullable=False),
         sa.Column("next_url", sa.String(length=500), nullable=True),
+        sa.Column("invitation_tenant_id", sa.Integer(), nullable=True),
+        sa.Column("invitation_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("used_at", sa.DateTime(), nullable=True),
@@ -93,6 +98,18 @@ def upgrade() -> None:
             ["provider_id"],
             ["identity_providers.id"],
             name=op.f("fk_sso_attempts_provider_id_identity_providers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_sso_attempts_invitation_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitations.id"],
+            name=op.f("fk_sso_attempts_invitation_id_invitations"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sso_attempts")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -86,6 +86,12 @@ class AcceptInvitationForm(FlaskForm):
         _l("Repita a palavra-passe (só para contas novas)"),
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class AcceptInvitationBySsoForm(FlaskForm):
+    """Accept through the organisation's provider; on the same page as the password form."""
+
+    with_organization = SubmitField(_l("Aceitar com a conta da organização"))
 
 
 class InviteForm(FlaskForm):

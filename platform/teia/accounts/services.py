@@ -353,15 +353,45 @@ def accept_invitation(
     invitation = open_invitation(session, token)
     if invitation is None:
         raise AccountError(_("Este convite já não é válido. Peça um novo a quem o enviou."))
+    from teia.sso.services import password_login_off  # sso imports this module
+
+    if password_login_off(session, invitation.organization_id):
+        raise AccountError(
+            _(
+                "A sua organização desligou a entrada com palavra-passe: aceite o convite com a"
+                " conta da organização."
+            )
+        )
     user = find_user_by_email(session, invitation.email)
     if user is None:
         validate_new_password(password, confirm)
-        user = User(email=invitation.email, name=name.strip() or invitation.name)
-        user.password_hash = hash_password(password)
-        session.add(user)
-        session.flush()
+        user = new_invited_user(session, invitation, name, password_hash=hash_password(password))
     elif not verify_password(user.password_hash, password):
         raise AccountError(_("Palavra-passe errada para a conta já existente com este e-mail."))
+    join_council(session, invitation, user, method="password")
+    return user
+
+
+def new_invited_user(
+    session: Session, invitation: Invitation, name: str, *, password_hash: str | None = None
+) -> User:
+    """The account of an invited person who has none (no password: they sign in elsewhere)."""
+    user = User(
+        email=invitation.email,
+        name=name.strip()[:200] or invitation.name,
+        password_hash=password_hash,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def join_council(session: Session, invitation: Invitation, user: User, *, method: str) -> None:
+    """Give ``user`` the invitation's role in its council, active and on behalf of its
+    organisation, and close the invitation; ``method`` is how the person proved who they are.
+
+    Call it in the invitation's council scope: its acceptance is that council's audit event.
+    """
     membership = session.scalar(
         select(Membership).where(
             Membership.user_id == user.id,
@@ -380,15 +410,15 @@ def accept_invitation(
     membership.active = True
     membership.organization_id = invitation.organization_id
     invitation.accepted_at = utcnow()
-    session.flush()
     audit(
         session,
         "invitation.accepted",
         object_type="invitation",
         object_id=invitation.id,
         actor_id=user.id,
+        details={"method": method},
     )
-    return user
+    session.flush()  # the council's rows, written while its scope is set
 
 
 def revoke_invitation(session: Session, invitation_id: int) -> None:

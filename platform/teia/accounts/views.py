@@ -13,6 +13,7 @@ from teia.accounts import mfa, services, sessions
 from teia.accounts.models import Role, User
 from teia.accounts.schemas import (
     ROLE_LABELS,
+    AcceptInvitationBySsoForm,
     AcceptInvitationForm,
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -34,6 +35,9 @@ from teia.core.security import limiter, verify_password
 from teia.core.tenancy import tenant_scope
 from teia.core.urls import safe_next
 from teia.oauth.bearer import current_api_token
+from teia.sso import signin
+from teia.sso.services import password_login_off
+from teia.sso.views import depart
 from teia.tenants.models import Tenant
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -308,8 +312,20 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
         if invitation is None:
             return render_template("accounts/invitation_invalid.html"), 404
         existing = services.find_user_by_email(db.session, invitation.email)
+        provider = signin.provider_for_invitation(db.session, invitation)
         form = AcceptInvitationForm(name=invitation.name)
-        if form.validate_on_submit():
+        sso_form = AcceptInvitationBySsoForm()
+        if sso_form.with_organization.data:
+            if sso_form.validate_on_submit():
+                try:
+                    return depart(
+                        invitation.email,
+                        next_url=url_for("tenants.home", tenant=tenant.slug),
+                        invitation=invitation,
+                    )
+                except signin.SsoRefused as exc:
+                    sso_form.form_errors.append(exc.message)
+        elif form.validate_on_submit():
             try:
                 user = services.accept_invitation(
                     db.session,
@@ -321,13 +337,15 @@ def accept_invitation(tenant_slug: str, token: str):  # type: ignore[no-untyped-
             except services.AccountError as exc:
                 form.form_errors.append(str(exc))
             else:
-                db.session.flush()  # write the council's rows while its scope is set
                 response = _after_password(user, url_for("tenants.home", tenant=tenant.slug))
                 flash(_("Bem-vindo/a à Teia."), "success")
                 return response
         return render_template(
             "accounts/invitation.html",
             form=form,
+            sso_form=sso_form,
+            provider=provider,
+            password_off=password_login_off(db.session, invitation.organization_id),
             invitation=invitation,
             tenant=tenant,
             existing=existing is not None,

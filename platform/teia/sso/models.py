@@ -81,6 +81,14 @@ class SsoAttempt(Base):
     nonce: Mapped[str] = mapped_column(String(64))
     code_verifier: Mapped[str] = mapped_column(String(128))
     next_url: Mapped[str | None] = mapped_column(String(500))
+    # An invitation accepted through this sign-in, and its council (needed to read it): the
+    # invitation's token stays in its own link and is never carried further.
+    invitation_tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE")
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]

@@ -55,6 +55,19 @@ def password_login_allowed(session: Session, user: User) -> bool:
     )
 
 
+def password_login_off(session: Session, organization_id: int) -> bool:
+    """True when the organisation's enabled provider has turned password sign-in off."""
+    return bool(
+        session.scalar(
+            select(IdentityProvider.id).where(
+                IdentityProvider.organization_id == organization_id,
+                IdentityProvider.enabled.is_(True),
+                IdentityProvider.password_login_enabled.is_(False),
+            )
+        )
+    )
+
+
 # --- configuration ---------------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 """A sign-in through the organisation's provider, in two halves: ``start_sign_in`` sends the
 browser to the provider, ``finish_sign_in`` checks what comes back and finds the Teia user.
+A sign-in started from an invitation accepts it on the way back (the invited person's first
+sign-in, account included); any other person must already be a member.
 
 They flush but never commit. A refused sign-in is audited (``sso.refused`` with its reason)
 and raised as ``SsoRefused`` carrying the message the person reads.
@@ -18,11 +20,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from teia.accounts.models import Membership, User
-from teia.accounts.services import normalize_email
+from teia.accounts.models import Invitation, Membership, User
+from teia.accounts.services import (
+    find_user_by_email,
+    join_council,
+    new_invited_user,
+    normalize_email,
+    open_invitation_by_id,
+)
 from teia.audit.services import audit
 from teia.core.crypto import decrypt
 from teia.core.db import utcnow
+from teia.core.tenancy import tenant_scope
 from teia.sso import oidc
 from teia.sso.models import ExternalIdentity, IdentityProvider, SsoAttempt
 from teia.sso.services import email_domain
@@ -51,6 +60,7 @@ class Departure:
 class SignedIn:
     user: User
     next_url: str | None
+    accepted_invitation: bool = False
 
 
 def digest(value: str) -> str:
@@ -70,6 +80,14 @@ def provider_for_email(session: Session, email: str) -> IdentityProvider | None:
     return next((p for p in providers if domain in p.allowed_email_domains), None)
 
 
+def provider_for_invitation(session: Session, invitation: Invitation) -> IdentityProvider | None:
+    """The provider that may accept ``invitation``: its organisation's, for the invited e-mail."""
+    provider = provider_for_email(session, invitation.email)
+    if provider is None or provider.organization_id != invitation.organization_id:
+        return None
+    return provider
+
+
 def client_for(provider: IdentityProvider, redirect_uri: str) -> oidc.Client:
     return oidc.Client(
         issuer=provider.issuer,
@@ -86,8 +104,13 @@ def start_sign_in(
     redirect_uri: str,
     browser_key: str,
     next_url: str | None = None,
+    invitation: Invitation | None = None,
 ) -> Departure:
-    """The provider's authorization URL for ``email``; the attempt is kept on the server."""
+    """The provider's authorization URL for ``email``; the attempt is kept on the server.
+
+    With ``invitation`` (open, its e-mail as ``email``), the attempt remembers it, to accept it
+    when the person comes back; the provider must be that of the invitation's organisation.
+    """
     provider = provider_for_email(session, email)
     if provider is None:
         refuse(
@@ -100,6 +123,8 @@ def start_sign_in(
             ),
             details={"domain": email_domain(email)},
         )
+    if invitation is not None and invitation.organization_id != provider.organization_id:
+        _refuse_other_organization(session, provider, invitation)
     try:
         metadata = oidc.discover(provider.issuer)
     except oidc.OidcError as exc:
@@ -115,6 +140,8 @@ def start_sign_in(
             nonce=nonce,
             code_verifier=verifier,
             next_url=next_url,
+            invitation_tenant_id=invitation.tenant_id if invitation else None,
+            invitation_id=invitation.id if invitation else None,
             expires_at=now + ATTEMPT_TTL,
         )
     )
@@ -167,8 +194,11 @@ def finish_sign_in(
         claims = oidc.verify_id_token(client, metadata, token, nonce=attempt.nonce)
     except oidc.OidcError as exc:
         _refuse_oidc(session, provider, exc)
-    user = _user_for(session, provider, claims)
-    return SignedIn(user, attempt.next_url)
+    email = _verified_email(session, provider, claims)
+    if attempt.invitation_id is not None:
+        user = _accept_invitation(session, provider, attempt, claims, email)
+        return SignedIn(user, attempt.next_url, accepted_invitation=True)
+    return SignedIn(_user_for(session, provider, claims, email), attempt.next_url)
 
 
 def _consume_attempt(session: Session, state: str, browser_key: str | None) -> SsoAttempt:
@@ -231,8 +261,8 @@ def _refuse_oidc(session: Session, provider: IdentityProvider, exc: oidc.OidcErr
     refuse(session, exc.reason, message, provider=provider, details={"detail": exc.detail[:300]})
 
 
-def _user_for(session: Session, provider: IdentityProvider, claims: dict[str, Any]) -> User:
-    """The linked user, or on a first sign-in the organisation's member with that e-mail."""
+def _verified_email(session: Session, provider: IdentityProvider, claims: dict[str, Any]) -> str:
+    """The person's e-mail from the user claim: present, in an allowed domain, not unverified."""
     raw = claims.get(provider.user_claim)
     email = normalize_email(raw) if isinstance(raw, str) and "@" in raw else ""
     if not email:
@@ -266,14 +296,27 @@ def _user_for(session: Session, provider: IdentityProvider, claims: dict[str, An
             provider=provider,
             details={"email": email},
         )
-    link = session.scalar(
+    return email
+
+
+def _linked(
+    session: Session, provider: IdentityProvider, claims: dict[str, Any]
+) -> ExternalIdentity | None:
+    return session.scalar(
         select(ExternalIdentity)
         .where(
             ExternalIdentity.issuer == provider.issuer, ExternalIdentity.subject == claims["sub"]
         )
         .options(joinedload(ExternalIdentity.user))
     )
-    user = link.user if link else session.scalar(select(User).where(User.email == email))
+
+
+def _user_for(
+    session: Session, provider: IdentityProvider, claims: dict[str, Any], email: str
+) -> User:
+    """The linked user, or on a first sign-in the organisation's member with that e-mail."""
+    link = _linked(session, provider, claims)
+    user = link.user if link else find_user_by_email(session, email)
     if user is None or not user.active or not _member_of(session, user, provider.organization_id):
         refuse(
             session,
@@ -291,6 +334,96 @@ def _user_for(session: Session, provider: IdentityProvider, claims: dict[str, An
         link = _link(session, provider, user, claims["sub"])
     link.last_login_at = utcnow()
     return user
+
+
+def _accept_invitation(
+    session: Session,
+    provider: IdentityProvider,
+    attempt: SsoAttempt,
+    claims: dict[str, Any],
+    email: str,
+) -> User:
+    """An invited person's sign-in: the invitation, still open, for this very e-mail and this
+    organisation, gives them the account (without a password) if they have none, and the
+    membership. Every check comes before the first write: a refusal changes nothing."""
+    assert attempt.invitation_id is not None
+    with tenant_scope(attempt.invitation_tenant_id):
+        invitation = open_invitation_by_id(session, attempt.invitation_id)
+    details = {"invitation_id": attempt.invitation_id, "email": email}
+    if invitation is None:
+        refuse(
+            session,
+            "invitation_closed",
+            _("Este convite já não é válido. Peça um novo a quem o enviou."),
+            provider=provider,
+            details=details,
+        )
+    if normalize_email(invitation.email) != email:
+        refuse(
+            session,
+            "invitation_email",
+            _(
+                "O convite é para %(invited)s, mas a sua organização identificou-o/a como "
+                "%(email)s. Entre com a conta da organização a que o convite se destina.",
+                invited=invitation.email,
+                email=email,
+            ),
+            provider=provider,
+            details=details,
+        )
+    if invitation.organization_id != provider.organization_id:
+        _refuse_other_organization(session, provider, invitation)
+    link = _linked(session, provider, claims)
+    user = find_user_by_email(session, email)
+    if link is not None and user is not None and link.user_id != user.id:
+        refuse(
+            session,
+            "subject_mismatch",
+            _("Esta identidade da sua organização já está ligada a outra conta Teia."),
+            provider=provider,
+            details=details,
+        )
+    user = link.user if link else user
+    if user is not None and not user.active:
+        refuse(
+            session,
+            "account_disabled",
+            _(
+                "A conta Teia de %(email)s está desativada. Fale com quem administra a Teia no "
+                "seu município.",
+                email=email,
+            ),
+            provider=provider,
+            user=user,
+            details=details,
+        )
+    if user is None:
+        name = claims.get("name")
+        user = new_invited_user(session, invitation, name if isinstance(name, str) else "")
+    if link is None:
+        link = _link(session, provider, user, claims["sub"])
+    link.last_login_at = utcnow()
+    session.flush()  # the platform's rows, before the council's scope below refuses them
+    with tenant_scope(invitation.tenant_id):
+        join_council(session, invitation, user, method="sso")
+    return user
+
+
+def _refuse_other_organization(
+    session: Session, provider: IdentityProvider, invitation: Invitation
+) -> NoReturn:
+    refuse(
+        session,
+        "invitation_organization",
+        _(
+            "O convite é para trabalhar em nome de %(invited)s; a entrada foi pela organização "
+            "%(org)s.",
+            invited=invitation.organization.name,
+            org=provider.organization.name,
+        ),
+        provider=provider,
+        details={"invitation_id": invitation.id},
+    )
 
 
 def _link(
@@ -348,13 +481,18 @@ def refuse(
     user: User | None = None,
     details: dict[str, Any] | None = None,
 ) -> NoReturn:
-    """Audit a refused sign-in (``sso.refused`` with its reason) and raise it."""
-    audit(
-        session,
-        "sso.refused",
-        object_type="identity_provider" if provider else None,
-        object_id=provider.id if provider else None,
-        actor_id=user.id if user else None,
-        details={"reason": reason, **(details or {})},
-    )
+    """Audit a refused sign-in (``sso.refused`` with its reason) and raise it.
+
+    A platform event, also when the sign-in starts on a council's invitation page.
+    """
+    with tenant_scope(None):
+        audit(
+            session,
+            "sso.refused",
+            object_type="identity_provider" if provider else None,
+            object_id=provider.id if provider else None,
+            actor_id=user.id if user else None,
+            details={"reason": reason, **(details or {})},
+        )
+        session.flush()
     raise SsoRefused(reason, message)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from teia.accounts.models import Role
+from teia.accounts.models import Invitation, Role
 from teia.accounts.sessions import begin_session
 from teia.audit.services import audit
 from teia.core.db import db
@@ -40,22 +40,29 @@ def start():  # type: ignore[no-untyped-def]
         return redirect(url_for("tenants.index"))
     form = OrganizationSignInForm()
     if form.validate_on_submit():
-        browser_key = session.setdefault(BROWSER_KEY, secrets.token_urlsafe(32))
         try:
-            departure = signin.start_sign_in(
-                db.session,
-                form.email.data,
-                redirect_uri=url_for("sso.callback", _external=True),
-                browser_key=browser_key,
-                next_url=safe_next(request.args.get("next")),
-            )
+            return depart(form.email.data, next_url=safe_next(request.args.get("next")))
         except signin.SsoRefused as exc:
             form.form_errors.append(exc.message)
-        else:
-            # A page that moves on by itself, not a redirect: the pages' CSP (form-action
-            # 'self') would stop a form submission redirected to the provider's origin.
-            return render_template("sso/departure.html", departure=departure)
     return render_template("sso/start.html", form=form)
+
+
+def depart(email: str, *, next_url: str | None, invitation: Invitation | None = None) -> str:
+    """Start a sign-in for ``email`` (accepting ``invitation`` on the way back, if given) and
+    answer with the page that moves on to the provider; ``SsoRefused`` passes through.
+
+    A page that moves on by itself, not a redirect: the pages' CSP (form-action 'self') would
+    stop a form submission redirected to the provider's origin.
+    """
+    departure = signin.start_sign_in(
+        db.session,
+        email,
+        redirect_uri=url_for("sso.callback", _external=True),
+        browser_key=session.setdefault(BROWSER_KEY, secrets.token_urlsafe(32)),
+        next_url=next_url,
+        invitation=invitation,
+    )
+    return render_template("sso/departure.html", departure=departure)
 
 
 @bp.get("/login/sso/callback")
@@ -76,6 +83,8 @@ def callback() -> Response:
         return redirect(url_for("sso.start"))
     # The provider does its own second factor: no local TOTP step here.
     begin_session(signed_in.user, method="sso")
+    if signed_in.accepted_invitation:
+        flash(_("Bem-vindo/a à Teia."), "success")
     return redirect(signed_in.next_url or url_for("tenants.index"))
 
 
