@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from typing import NoReturn
+
+from flask import (
+    Flask,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -43,14 +54,17 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         if status == 401 and not wants_json():
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-        # werkzeug's own descriptions are English; ours are passed to abort() translated
-        own = error.description != type(error).description
-        return _answer(status, error.description if own else None)
+        return _answer(status, None)  # werkzeug's descriptions are English: the title only
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unhandled error")
         return _answer(500, None)
+
+
+def refuse(status: int, message: str, code: str | None = None) -> NoReturn:
+    """End the request with ``status`` and a message for the person (or the API client)."""
+    abort(make_response(_answer(status, message, code)))
 
 
 def _answer(status: int, message: str | None, code: str | None = None):  # type: ignore[no-untyped-def]

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from teia.core.api import API_PREFIX
 from teia.core.db import MAX_ID
+from teia.core.errors import refuse
 
 NUL = "\x00"
 
@@ -48,4 +49,4 @@ def _refuse_nul(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     if not request.path.startswith(API_PREFIX):
         fields += [*request.args.values(), *request.form.values()]
     if any(NUL in value for value in fields):
-        abort(400, _("O pedido tem um carácter nulo (U+0000), que nenhum texto pode guardar."))
+        refuse(400, _("O pedido tem um carácter nulo (U+0000), que nenhum texto pode guardar."))

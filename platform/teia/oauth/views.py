@@ -174,8 +174,12 @@ def platform_clients():  # type: ignore[no-untyped-def]
 
 
 def _managed_client(client_id: int) -> ApiClient:
-    client = db.session.get(ApiClient, client_id)
+    """The client a council's page (``/t/<tenant>/...``: one acting there) or the platform's
+    page (``/admin/...``: platform admins only) acts on, if this user may manage it."""
     tenant = current_tenant()
+    if tenant is None and not current_user.is_platform_admin:
+        abort(404)
+    client = db.session.get(ApiClient, client_id)
     if client is None or (tenant and tenant not in client.tenants):
         abort(404)
     if not _manages(client):
@@ -196,8 +200,6 @@ def _back() -> Response:
 @bp.post("/admin/api-clients/<int:client_id>/revoke-tokens")
 @login_required
 def revoke_client_tokens(client_id: int):  # type: ignore[no-untyped-def]
-    if current_tenant() is None and not current_user.is_platform_admin:
-        abort(404)
     client = _managed_client(client_id)
     count = services.revoke_client_tokens(db.session, client)
     flash(_("Tokens revogados: %(n)s. Deixaram de funcionar.", n=count), "success")
@@ -208,8 +210,6 @@ def revoke_client_tokens(client_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/admin/api-clients/<int:client_id>/deactivate")
 @login_required
 def deactivate_client(client_id: int):  # type: ignore[no-untyped-def]
-    if current_tenant() is None and not current_user.is_platform_admin:
-        abort(404)
     client = _managed_client(client_id)
     services.deactivate_client(db.session, client)
     flash(
