@@ -7,7 +7,7 @@ scope, a missing role is 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -48,6 +48,16 @@ def current_consortium() -> Consortium | None:
 
 def current_roles() -> frozenset[Role]:
     return g.get("roles", frozenset())
+
+
+def administers_all(tenant_ids: Iterable[int]) -> bool:
+    """Whether the signed-in user runs every one of these councils (a platform admin runs
+    all): what acts in several councils (an organisation's identity provider, an API client)
+    is changed only by someone who administers all of them."""
+    if current_user.is_platform_admin:
+        return True
+    administered = {m.tenant_id for m in memberships() if m.role == Role.TENANT_ADMIN}
+    return set(tenant_ids) <= administered
 
 
 def _resolve_scope(endpoint: str | None, values: dict[str, Any] | None) -> None:

@@ -19,7 +19,13 @@ from wtforms.fields.choices import SelectChoice
 from teia.accounts.models import Role
 from teia.audit.services import audit
 from teia.core.db import db
-from teia.core.scope import current_tenant, memberships, requires_platform_admin, requires_role
+from teia.core.scope import (
+    administers_all,
+    current_tenant,
+    memberships,
+    requires_platform_admin,
+    requires_role,
+)
 from teia.core.security import csrf, limiter
 from teia.oauth import services
 from teia.oauth.models import ApiClient, ApiToken
@@ -84,10 +90,6 @@ def revoke():  # type: ignore[no-untyped-def]
 # --- A council's admin: the clients acting in the council -------------------------------
 
 
-def _administered_tenant_ids() -> set[int]:
-    return {m.tenant_id for m in memberships() if m.tenant_id and m.role == Role.TENANT_ADMIN}
-
-
 def _clients_in(tenant_id: int | None) -> list[ApiClient]:
     stmt = select(ApiClient).order_by(ApiClient.active.desc(), ApiClient.name, ApiClient.id)
     if tenant_id is not None:
@@ -106,9 +108,7 @@ def _client_form(organizations: list[Organization]) -> ClientForm:
 
 def _manages(client: ApiClient) -> bool:
     """A council's admin changes a client only if it acts in no council they do not run."""
-    if current_user.is_platform_admin:
-        return True
-    return {t.id for t in client.tenants} <= _administered_tenant_ids()
+    return administers_all(t.id for t in client.tenants)
 
 
 def _clients_page(form: ClientForm, *, status: int = 200, **extra: object):  # type: ignore[no-untyped-def]

@@ -99,14 +99,6 @@ def all_organizations(session: Session) -> list[Organization]:
     )
 
 
-def may_configure(user: User, organization: Organization, administered: Iterable[int]) -> bool:
-    """A platform admin may configure any organisation; a council admin only one that works
-    in no council they do not administer (its provider signs people into all of them)."""
-    if user.is_platform_admin:
-        return True
-    return {t.id for t in organization.tenants} <= set(administered)
-
-
 def providers_by_organization(
     session: Session, organization_ids: Iterable[int]
 ) -> dict[int, IdentityProvider]:

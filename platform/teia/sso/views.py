@@ -17,7 +17,12 @@ from teia.accounts.models import Invitation, Role
 from teia.accounts.sessions import begin_session
 from teia.audit.services import audit
 from teia.core.db import db
-from teia.core.scope import current_tenant, memberships, requires_platform_admin, requires_role
+from teia.core.scope import (
+    administers_all,
+    current_tenant,
+    requires_platform_admin,
+    requires_role,
+)
 from teia.core.security import limiter
 from teia.core.urls import safe_next
 from teia.sso import services, signin
@@ -91,10 +96,6 @@ def callback() -> Response:
 # --- a council's admin --------------------------------------------------------------------
 
 
-def _administered() -> set[int]:
-    return {m.tenant_id for m in memberships() if m.role == Role.TENANT_ADMIN and m.tenant_id}
-
-
 def _tenant_organization(organization_id: int) -> Organization:
     """An organisation with members in the council in scope (404 otherwise)."""
     for org in services.organizations_with_members(db.session, current_tenant().id):
@@ -108,10 +109,9 @@ def _tenant_organization(organization_id: int) -> Organization:
 @requires_role(Role.TENANT_ADMIN)
 def tenant_providers():  # type: ignore[no-untyped-def]
     orgs = services.organizations_with_members(db.session, current_tenant().id)
-    administered = _administered()
     return render_template(
         "sso/providers.html",
-        rows=[(o, services.may_configure(current_user, o, administered)) for o in orgs],
+        rows=[(o, administers_all(t.id for t in o.tenants)) for o in orgs],
         providers=services.providers_by_organization(db.session, [o.id for o in orgs]),
         edit_endpoint="sso.tenant_provider",
     )
@@ -196,7 +196,7 @@ def _refused(org: Organization, list_endpoint: str) -> Response:
 
 
 def _provider_page(org: Organization, list_endpoint: str):  # type: ignore[no-untyped-def]
-    if not services.may_configure(current_user, org, _administered()):
+    if not administers_all(t.id for t in org.tenants):
         return _refused(org, list_endpoint)
     provider = services.provider_of(db.session, org.id)
     form = ProviderForm(
@@ -240,7 +240,7 @@ def _provider_page(org: Organization, list_endpoint: str):  # type: ignore[no-un
 
 
 def _test(org: Organization, page_endpoint: str, list_endpoint: str) -> Response:
-    if not services.may_configure(current_user, org, _administered()):
+    if not administers_all(t.id for t in org.tenants):
         return _refused(org, list_endpoint)
     provider = services.provider_of(db.session, org.id)
     if provider is None:
