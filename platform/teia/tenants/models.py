@@ -50,6 +50,8 @@ class Tenant(Base):
     break_glass_hours: Mapped[int | None]  # None: partners have no emergency access
     # Roles that must sign in with a second factor here, beyond those required everywhere.
     two_factor_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Slugs of the Teia councils that border this one (shelter placement: territoriality).
+    neighbours: Mapped[list[str]] = mapped_column(JSON, default=list)
     source_hash: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -112,6 +114,8 @@ class CatalogEntry(Base):
     code: Mapped[str] = mapped_column(String(63))
     countries: Mapped[list[str]] = mapped_column(JSON)
     labels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # What a catalogue adds per entry (a shelter modality's expected stay, a public's ages).
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     source_hash: Mapped[str] = mapped_column(String(64))
 
     def label(self, locale: str) -> str:

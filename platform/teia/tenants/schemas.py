@@ -95,6 +95,9 @@ class TenantFile(_Strict):
     parishes: list[str] = Field(min_length=1)
     case_management: CaseManagementSpec = Field(default_factory=CaseManagementSpec)
     security: SecuritySpec = Field(default_factory=SecuritySpec)
+    neighbours: list[Slug] = Field(
+        default_factory=list, description="Teia councils that border this one"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -134,6 +137,9 @@ class CatalogEntrySpec(_Strict):
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=63)]
     countries: list[Country] = Field(min_length=1)
     label: dict[Literal["pt_PT", "pt_BR"], str]
+    attributes: dict[str, int | bool | str] = Field(
+        default_factory=dict, description="per-catalogue data, e.g. expected_stay_days"
+    )
 
     @model_validator(mode="after")
     def _labels_for_countries(self) -> CatalogEntrySpec:

@@ -123,6 +123,16 @@ def _check_references(root: Path, parsed: _Parsed, problems: list[FileProblem]) 
                         f"'{member}' is not a council folder with a tenant.yaml",
                     )
                 )
+    for spec, _ in parsed.tenants:
+        for i, neighbour in enumerate(spec.neighbours):
+            if neighbour not in slugs or neighbour == spec.slug:
+                problems.append(
+                    FileProblem(
+                        root / spec.slug / "tenant.yaml",
+                        f"neighbours.{i}",
+                        f"'{neighbour}' is not another council folder with a tenant.yaml",
+                    )
+                )
     if len(set(catalogs)) != len(catalogs):
         problems.append(
             FileProblem(root / "_catalogs", "catalog", "each catalogue must be one file")
@@ -145,12 +155,18 @@ def _sync_catalog(session: Session, spec: CatalogFile, digest: str, report: Sync
                     code=entry.code,
                     countries=list(entry.countries),
                     labels=labels,
+                    attributes=dict(entry.attributes),
                     source_hash=digest,
                 )
             )
             changed = True
-        elif row.countries != list(entry.countries) or row.labels != labels:
+        elif (
+            row.countries != list(entry.countries)
+            or row.labels != labels
+            or row.attributes != entry.attributes
+        ):
             row.countries, row.labels, row.source_hash = list(entry.countries), labels, digest
+            row.attributes = dict(entry.attributes)
             changed = True
     name = f"catalog:{spec.catalog}"
     if not changed:
@@ -180,6 +196,7 @@ def _sync_tenant(session: Session, spec: TenantFile, digest: str, report: SyncRe
         "audit_retention_years": spec.case_management.audit_retention_years,
         "break_glass_hours": spec.case_management.break_glass_hours,
         "two_factor_roles": sorted({r.value for r in spec.security.require_two_factor}),
+        "neighbours": sorted(spec.neighbours),
         "source_hash": digest,
     }
     if tenant is None:

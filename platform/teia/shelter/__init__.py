@@ -1,0 +1,1 @@
+"""Shelter places pooled by consortia: units, requests, allocation, stays, discharge."""
