@@ -73,7 +73,8 @@ def _init_extensions(app: Flask) -> None:
     import teia.applications.tasks
     import teia.audit.guards
     import teia.cases.tasks
-    import teia.notifications.tasks  # noqa: F401 - registers the tasks
+    import teia.notifications.tasks
+    import teia.shelter.tasks  # noqa: F401 - registers the tasks
 
 
 def _init_login(app: Flask) -> None:
@@ -113,6 +114,11 @@ def _register_blueprints(app: Flask) -> None:
     from teia.oauth.views import bp as oauth
     from teia.people.views import bp as people
     from teia.regulations.views import bp as regulations
+    from teia.shelter.desk_views import bp as shelter_desk
+    from teia.shelter.indicator_views import bp as shelter_indicators
+    from teia.shelter.request_views import bp as shelter_requests
+    from teia.shelter.stay_views import bp as shelter_stays
+    from teia.shelter.unit_views import bp as shelter_units
     from teia.sso.views import bp as sso
     from teia.tenants.api import bp as tenants_api
     from teia.tenants.views import bp as tenants
@@ -122,6 +128,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sso)
     app.register_blueprint(oauth)
     for blueprint in (people, cases, plans, referrals, sharing, applications, regulations):
+        app.register_blueprint(blueprint)
+    shelter = (shelter_units, shelter_desk, shelter_requests, shelter_stays, shelter_indicators)
+    for blueprint in shelter:
         app.register_blueprint(blueprint)
     _register_api(app)
 
@@ -133,8 +142,17 @@ def _register_api(app: Flask) -> None:
     from teia.core.openapi import bp as openapi
     from teia.people.api import bp as people_api
     from teia.regulations.api import bp as regulations_api
+    from teia.shelter.api import bp as shelter_api
 
-    apis = (openapi, people_api, cases_api, sharing_api, applications_api, regulations_api)
+    apis = (
+        openapi,
+        people_api,
+        cases_api,
+        sharing_api,
+        applications_api,
+        regulations_api,
+        shelter_api,
+    )
     for blueprint in apis:
         app.register_blueprint(blueprint)
 

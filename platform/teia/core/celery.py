@@ -41,6 +41,14 @@ BEAT_SCHEDULE = {
         "task": "teia.applications.run_deadlines",
         "schedule": crontab(hour=6, minute=15),
     },
+    "expire-shelter-offers": {
+        "task": "teia.shelter.expire_offers",
+        "schedule": crontab(minute="*/5"),
+    },
+    "shelter-stay-warnings": {
+        "task": "teia.shelter.stay_warnings",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 
