@@ -56,6 +56,11 @@ ROUTES = [
     Route("POST", "/t/<tenant>/shares/<int:share_id>/revoke", None),
     Route("POST", "/t/<tenant>/consents/<int:consent_id>/revoke", None),
     Route("GET", "/t/<tenant>/cases/<int:case_id>/access-log", None),
+    # Shelter: a placement request and the on-call quick decision, council staff only.
+    Route("GET", "/t/<tenant>/cases/<int:case_id>/shelter/request", None),
+    Route("POST", "/t/<tenant>/cases/<int:case_id>/shelter/request", None),
+    Route("GET", "/t/<tenant>/cases/<int:case_id>/shelter/quick", None),
+    Route("POST", "/t/<tenant>/cases/<int:case_id>/shelter/quick", None),
     Route("GET", "/t/<tenant>/persons/<int:person_id>", None),
     Route("GET", "/t/<tenant>/persons/<int:person_id>/edit", None),
     Route("POST", "/t/<tenant>/persons/<int:person_id>/edit", None),

@@ -19,6 +19,7 @@ from teia.core.db import utcnow
 from teia.core.security import hash_password
 from teia.core.tenancy import tenant_scope
 from teia.notifications.services import notify, schedule_reminder
+from teia.shelter.demo import load_shelter_demo
 from teia.tenants.models import Consortium, Organization, Tenant
 from teia.tenants.services import council_organization_slug
 
@@ -157,6 +158,16 @@ USERS = [
         "Helena Gestora de Caso",
         (("portel", Role.CASE_MANAGER, council_organization_slug("portel")),),
     ),
+    DemoUser(
+        "acolhimento@portel.demo",
+        "Sérgio (Casa de Acolhimento de Portel)",
+        (("portel", Role.SHELTER_STAFF, "acolher-alentejo"),),
+    ),
+    DemoUser(
+        "acolhimento@reguengos-de-monsaraz.demo",
+        "Filipa (Lar de Infância e Juventude de Reguengos)",
+        (("reguengos-de-monsaraz", Role.SHELTER_STAFF, "acolher-alentejo"),),
+    ),
 ]
 
 
@@ -204,6 +215,7 @@ def load_demo(session: Session) -> int:
     _welcome(session, tenants["mourao"])
     load_demo_cases(session, tenants["mourao"])
     load_demo_applications(session, tenants["mourao"])
+    load_shelter_demo(session)
     return created
 
 

@@ -129,7 +129,12 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     """The data is durable now: a callback that fails (a broker down) is logged, not raised;
-    whatever it queues must be recoverable from the data (see the unsent e-mail sweep)."""
+    whatever it queues must be recoverable from the data (see the unsent e-mail sweep).
+
+    SQLAlchemy sends this event when a SAVEPOINT is released too: only the outermost
+    commit makes the data durable, so the callbacks wait for it."""
+    if session.in_nested_transaction():
+        return
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         try:

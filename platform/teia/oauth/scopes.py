@@ -24,7 +24,7 @@ class Scope(StrEnum):
     REFERRALS_READ = "referrals:read"
     REFERRALS_WRITE = "referrals:write"
     PLAN_ACTIONS_WRITE = "plan-actions:write"
-    PLACES_READ = "places:read"  # declared for the shelter places API; no endpoint yet
+    PLACES_READ = "places:read"  # the shelter units a council hosts, with their occupancy
     APPLICATIONS_READ = "applications:read"
     APPLICATIONS_WRITE = "applications:write"
     REGULATIONS_READ = "regulations:read"
@@ -40,7 +40,7 @@ SCOPE_LABELS = {
     Scope.REFERRALS_READ: _l("Ler encaminhamentos"),
     Scope.REFERRALS_WRITE: _l("Encaminhar e responder a encaminhamentos"),
     Scope.PLAN_ACTIONS_WRITE: _l("Atualizar ações do plano"),
-    Scope.PLACES_READ: _l("Ler vagas de acolhimento (ainda sem operações)"),
+    Scope.PLACES_READ: _l("Ler unidades e vagas de acolhimento"),
     Scope.APPLICATIONS_READ: _l("Ler candidaturas a apoios"),
     Scope.APPLICATIONS_WRITE: _l("Instruir e decidir candidaturas"),
     Scope.REGULATIONS_READ: _l("Ler e simular o regulamento"),

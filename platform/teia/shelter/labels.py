@@ -165,3 +165,64 @@ QUICK_QUESTIONS = {
         "8) Saída (desinstitucionalização) e pós-desligamento planeados desde o início"
     ),
 }
+
+# --- H3: placement requests, the quick decision, admission ---------------------------------
+# (PLAN_KIND, the PIA/PIF labels of the admission form, is in H4's block below.)
+QUICK_OUTCOME = {
+    "request": _l("Pedido de vaga"),
+    "no_shelter": _l("Não acolher: proteção alternativa"),
+}
+
+# --- the regulation desk (ranking and queue) -----------------------------------------------
+# The rules behind a candidate's position (ranking.POINTS gives their points).
+RANK_RULE = {
+    "same_council": _l("mesmo concelho"),
+    "neighbour": _l("concelho vizinho"),
+    "rest": _l("resto do consórcio"),
+    "safety_rest": _l("fora do território (resto do consórcio), por segurança"),
+    "safety_neighbour": _l("concelho vizinho, por segurança depois dos mais afastados"),
+    "own_quota": _l("quota do município"),
+}
+# Why a unit of the pool is not a candidate (ranking.REASONS).
+EXCLUSION_REASON = {
+    "inactive": _l("unidade inativa"),
+    "age": _l("a idade não cabe no público pedido"),
+    "public": _l("sem lugares deste público no conjunto"),
+    "sex": _l("a regra de sexo da unidade não admite a pessoa"),
+    "accessibility": _l("sem acessibilidade"),
+    "intensive_care": _l("sem cuidados intensivos"),
+    "modality": _l("modalidade não pedida"),
+    "safety": _l("fora do território, por segurança"),
+    "quota": _l("vagas livres reservadas a outro município"),
+    "no_free_place": _l("sem vaga livre"),
+}
+# The territoriality tier of a unit relative to the request's anchor council (ranking.Tier).
+TIER = {
+    "same_council": _l("Mesmo concelho"),
+    "neighbour": _l("Concelho vizinho"),
+    "rest": _l("Resto do consórcio"),
+}
+
+# --- stays, plans, warning signs and follow-up (H4) -----------------------------------------
+STAY_STATUS = {"active": _l("Em acolhimento"), "discharged": _l("Desligado")}
+PLAN_KIND = {
+    "pia": _l("PIA (plano individual de acompanhamento)"),
+    "pif": _l("PIF (plano familiar de acompanhamento)"),
+}
+GOAL_STATUS = {"open": _l("Em curso"), "done": _l("Cumprida"), "dropped": _l("Abandonada")}
+# The warning signs of undue institutionalisation (the seed's list), each a reminder kind.
+WARNING_SIGN = {
+    "stay_prolonged": _l("Acolhimento prolongado"),
+    "care_plan_incomplete": _l("Plano sem objetivo principal, metas ou prazos"),
+    "care_plan_stalled": _l("Reavaliações sem mudança"),
+    "no_family_contact": _l("Sem contacto familiar nem justificação técnica"),
+    "care_plan_review_due": _l("Reavaliação do plano por fazer"),
+}
+# What the seed says to monitor after discharge.
+FOLLOW_UP_TOPIC = {
+    "school": _l("Frequência escolar e rotina diária"),
+    "family": _l("Convivência familiar (conflitos, violência, capacidade de cuidado)"),
+    "health": _l("Saúde física e mental (tratamentos, crises, acesso a serviços)"),
+    "income": _l("Rendimento e condições materiais mínimas"),
+    "network": _l("Rede de apoio (adultos de referência, vizinhança, serviços)"),
+}

@@ -82,7 +82,7 @@ def _move(
         raise ShelterError(
             _(
                 "Esta oferta já não está %(expected)s: está %(status)s.",
-                expected=" / ".join(ALLOCATION_STATUS[s] for s in expected),
+                expected=" / ".join(str(ALLOCATION_STATUS[s]) for s in expected),
                 status=ALLOCATION_STATUS[allocation.status],
             )
         )
@@ -138,7 +138,7 @@ def respond(
         else _("Vaga recusada pela unidade (pedido %(ref)s)", ref=allocation.profile.reference)
     )
     body = allocation.unit.name + ("" if accept else f": {reason}")
-    _tell_requester(session, allocation.profile, subject, body)
+    tell_requester(session, allocation.profile, subject, body)
     if not accept:
         _tell_desk(session, allocation.profile, subject, body)
 
@@ -189,7 +189,7 @@ def expire_due(session: Session, now: datetime | None = None) -> int:
             "Oferta de vaga expirou sem resposta (pedido %(ref)s)", ref=allocation.profile.reference
         )
         _tell_desk(session, allocation.profile, subject, allocation.unit.name)
-        _tell_requester(session, allocation.profile, subject, allocation.unit.name)
+        tell_requester(session, allocation.profile, subject, allocation.unit.name)
         expired += 1
     return expired
 
@@ -321,7 +321,7 @@ def _tell_desk(session: Session, profile: PlacementProfile, subject: str, body: 
         )
 
 
-def _tell_requester(session: Session, profile: PlacementProfile, subject: str, body: str) -> None:
+def tell_requester(session: Session, profile: PlacementProfile, subject: str, body: str) -> None:
     """Notify who made the request, in the requesting council, linking to the request."""
     council = session.get(Tenant, profile.requesting_tenant_id)
     assert council is not None
