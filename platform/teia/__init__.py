@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     import teia.applications.tasks
     import teia.audit.guards
     import teia.cases.tasks
+    import teia.groups.tasks
     import teia.notifications.tasks
     import teia.shelter.tasks  # noqa: F401 - registers the tasks
 
@@ -110,9 +111,13 @@ def _register_blueprints(app: Flask) -> None:
     from teia.cases.sharing_views import bp as sharing
     from teia.cases.views import bp as cases
     from teia.core.health import bp as health
+    from teia.groups.group_views import bp as groups
+    from teia.groups.meeting_views import bp as meetings
+    from teia.groups.vignette_views import bp as vignettes
     from teia.notifications.views import bp as notifications
     from teia.oauth.views import bp as oauth
     from teia.people.views import bp as people
+    from teia.practices.views import bp as practices
     from teia.regulations.views import bp as regulations
     from teia.shelter.desk_views import bp as shelter_desk
     from teia.shelter.indicator_views import bp as shelter_indicators
@@ -132,6 +137,8 @@ def _register_blueprints(app: Flask) -> None:
     shelter = (shelter_units, shelter_desk, shelter_requests, shelter_stays, shelter_indicators)
     for blueprint in shelter:
         app.register_blueprint(blueprint)
+    for blueprint in (groups, vignettes, meetings, practices):
+        app.register_blueprint(blueprint)
     _register_api(app)
 
 
@@ -140,7 +147,9 @@ def _register_api(app: Flask) -> None:
     from teia.cases.api import bp as cases_api
     from teia.cases.sharing_api import bp as sharing_api
     from teia.core.openapi import bp as openapi
+    from teia.groups.api import bp as groups_api
     from teia.people.api import bp as people_api
+    from teia.practices.api import bp as practices_api
     from teia.regulations.api import bp as regulations_api
     from teia.shelter.api import bp as shelter_api
 
@@ -152,6 +161,8 @@ def _register_api(app: Flask) -> None:
         applications_api,
         regulations_api,
         shelter_api,
+        groups_api,
+        practices_api,
     )
     for blueprint in apis:
         app.register_blueprint(blueprint)

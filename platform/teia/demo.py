@@ -36,6 +36,12 @@ ORGANIZATIONS = [
         ["mourao", "reguengos-de-monsaraz", "portel"],
     ),
     (
+        "cimbal",
+        "Comunidade Intermunicipal do Baixo Alentejo",
+        "intermunicipal_entity",
+        [],
+    ),
+    (
         "ss-evora-mourao",
         "Segurança Social, Serviço Local de Mourão",
         "social_security_service",
@@ -74,6 +80,11 @@ USERS = [
         "coordenacao@cimac.demo",
         "Inês Coordenadora (CIMAC)",
         (("cimac", Role.CONSORTIUM_COORDINATOR, "cimac"),),
+    ),
+    DemoUser(
+        "coordenacao@cimbal.demo",
+        "Paulo Coordenador (CIMBAL)",
+        (("cimbal", Role.CONSORTIUM_COORDINATOR, "cimbal"),),
     ),
     DemoUser(
         "coordenacao@mourao.demo",

@@ -34,7 +34,22 @@ from teia.cases.models import (
     Referral,
 )
 from teia.core.db import Base
-from teia.notifications.models import Notification, Reminder
+from teia.groups.models import (
+    ActionItem,
+    AgendaItem,
+    Attendance,
+    GroupConstraint,
+    GroupCouncil,
+    GroupMember,
+    GroupReminderSent,
+    Meeting,
+    MeetingDecision,
+    Vignette,
+    VignetteComment,
+    VignetteSource,
+    WorkingGroup,
+)
+from teia.notifications.models import Notification, NotificationPreference, Reminder
 from teia.oauth.models import ApiClient, ApiToken
 from teia.people.models import (
     Household,
@@ -43,6 +58,12 @@ from teia.people.models import (
     PersonChange,
     PersonDocument,
     PersonMerge,
+)
+from teia.practices.models import (
+    Practice,
+    PracticeAdoption,
+    PracticeAttachment,
+    PracticeCouncil,
 )
 from teia.regulations.models import ReferenceValue, RegulationVersion
 from teia.shelter.models import (
@@ -68,7 +89,9 @@ from teia.sso.models import ExternalIdentity, IdentityProvider, SsoAttempt
 from teia.tenants.models import CatalogEntry, Consortium, Organization, Tenant
 
 __all__ = [
+    "ActionItem",
     "AdmissionSheet",
+    "AgendaItem",
     "Allocation",
     "AllocationEvent",
     "Anonymisation",
@@ -78,6 +101,7 @@ __all__ = [
     "ApplicationDocument",
     "ApplicationEvent",
     "ApplicationItem",
+    "Attendance",
     "AuditEvent",
     "Base",
     "CarePlan",
@@ -97,14 +121,21 @@ __all__ = [
     "EmergencyAccess",
     "ExternalIdentity",
     "FollowUpContact",
+    "GroupConstraint",
+    "GroupCouncil",
+    "GroupMember",
+    "GroupReminderSent",
     "HomeVisit",
     "Household",
     "HouseholdMember",
     "IdentityProvider",
     "InterventionPlan",
     "Invitation",
+    "Meeting",
+    "MeetingDecision",
     "Membership",
     "Notification",
+    "NotificationPreference",
     "Organization",
     "PasswordResetToken",
     "Payment",
@@ -117,6 +148,10 @@ __all__ = [
     "PlacementRequest",
     "PlanAction",
     "PlanGoal",
+    "Practice",
+    "PracticeAdoption",
+    "PracticeAttachment",
+    "PracticeCouncil",
     "RecoveryCode",
     "ReferenceValue",
     "Referral",
@@ -132,4 +167,8 @@ __all__ = [
     "Tenant",
     "TwoFactor",
     "User",
+    "Vignette",
+    "VignetteComment",
+    "VignetteSource",
+    "WorkingGroup",
 ]

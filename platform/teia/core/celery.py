@@ -49,6 +49,10 @@ BEAT_SCHEDULE = {
         "task": "teia.shelter.stay_warnings",
         "schedule": crontab(hour=6, minute=30),
     },
+    "group-reminders": {
+        "task": "teia.groups.reminders",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }
 
 

@@ -50,3 +50,17 @@ class Reminder(TenantScoped, Base):
     sent_at: Mapped[datetime | None]
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NotificationPreference(Base):
+    """How a user wants one optional topic (new vignettes, meeting invitations…): in the app,
+    by e-mail, both or neither. No row: both."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    in_app: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from teia.core.db import after_commit, utcnow
 from teia.core.tenancy import require_tenant_id
-from teia.notifications.models import Notification, Reminder
+from teia.notifications.models import Notification, NotificationPreference, Reminder
 
 DISPATCH_BATCH = 500
 UNSENT_GRACE = timedelta(minutes=10)
@@ -35,6 +35,7 @@ class ReminderMessage:
 ReminderHandler = Callable[[Session, Reminder], ReminderMessage | None]
 _handlers: dict[str, ReminderHandler] = {}
 _labels: dict[str, str] = {}
+_topics: dict[str, str] = {}
 
 
 def reminder_kind(kind: str, label: str) -> Callable[[ReminderHandler], ReminderHandler]:
@@ -80,6 +81,50 @@ def notify(
 
         note_id = note.id
         after_commit(session, lambda: send_notification_email.delay(note_id))
+    return note
+
+
+def preference_topic(topic: str, label: str) -> None:
+    """Declare a topic a user may turn off in the app or by e-mail (their preferences page)."""
+    _topics[topic] = label
+
+
+def preference_topics() -> dict[str, str]:
+    """Every declared topic and its label, in the order they were declared."""
+    return dict(_topics)
+
+
+def notify_by_preference(
+    session: Session,
+    *,
+    user_id: int,
+    topic: str,
+    subject: str,
+    body: str = "",
+    link: str | None = None,
+    tenant_id: int | None = None,
+) -> Notification | None:
+    """Notify as the user chose for ``topic``: nothing when both ways are off; stored as
+    already read (no badge) when only e-mail is on."""
+    if topic not in _topics:
+        raise ValueError(f"undeclared notification topic {topic!r}")
+    pref = session.get(NotificationPreference, (user_id, topic))
+    in_app = pref is None or pref.in_app
+    email = pref is None or pref.email
+    if not (in_app or email):
+        return None
+    note = notify(
+        session,
+        user_id=user_id,
+        kind=topic,
+        subject=subject,
+        body=body,
+        link=link,
+        tenant_id=tenant_id,
+        email=email,
+    )
+    if not in_app:
+        note.read_at = note.created_at or utcnow()
     return note
 
 

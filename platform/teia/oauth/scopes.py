@@ -30,6 +30,8 @@ class Scope(StrEnum):
     REGULATIONS_READ = "regulations:read"
     MEMBERS_READ = "members:read"
     MEMBERS_WRITE = "members:write"
+    GROUPS_READ = "groups:read"  # the caller's working groups and their vignettes
+    PRACTICES_READ = "practices:read"  # the published good practices
 
 
 SCOPE_LABELS = {
@@ -46,6 +48,8 @@ SCOPE_LABELS = {
     Scope.REGULATIONS_READ: _l("Ler e simular o regulamento"),
     Scope.MEMBERS_READ: _l("Ler os membros do município"),
     Scope.MEMBERS_WRITE: _l("Convidar membros"),
+    Scope.GROUPS_READ: _l("Ler os grupos de trabalho de que faz parte e as suas vinhetas"),
+    Scope.PRACTICES_READ: _l("Ler a biblioteca de boas práticas"),
 }
 
 _PARTNER = frozenset(
@@ -68,7 +72,10 @@ _CASEWORK = _PARTNER | {
 _APPLICATIONS = frozenset(
     {Scope.APPLICATIONS_READ, Scope.APPLICATIONS_WRITE, Scope.REGULATIONS_READ}
 )
-ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+# Working groups and the practice library are a person's, not an organisation's: every role
+# of a person may read them; a machine client may not.
+_COLLABORATION = frozenset({Scope.GROUPS_READ, Scope.PRACTICES_READ})
+_OWN: dict[Role, frozenset[Scope]] = {
     Role.PARTNER_PROFESSIONAL: _PARTNER,
     Role.SHELTER_STAFF: _PARTNER | {Scope.PLACES_READ},
     Role.TECHNICIAN: _CASEWORK,
@@ -78,9 +85,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.FINANCE: _APPLICATIONS,
     Role.CONSORTIUM_COORDINATOR: frozenset(),
 }
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    role: scopes | _COLLABORATION for role, scopes in _OWN.items()
+}
 # What a machine client may hold: it acts as a partner professional of its organisation.
 CLIENT_ROLE = Role.PARTNER_PROFESSIONAL
-CLIENT_SCOPES = ROLE_SCOPES[CLIENT_ROLE]
+CLIENT_SCOPES = _OWN[CLIENT_ROLE]
 
 
 def scopes_for_roles(roles: Iterable[Role]) -> frozenset[Scope]:

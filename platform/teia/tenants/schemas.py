@@ -129,7 +129,9 @@ class ConsortiumFile(_Strict):
     name: str = Field(min_length=1, max_length=120)
     official_name: str = Field(min_length=1, max_length=200)
     country: Country
-    members: list[Slug] = Field(min_length=1)
+    # Teia councils; empty while a consortium's coordinators use only what crosses consortia
+    # (the good-practice library) before its councils join.
+    members: list[Slug] = Field(default_factory=list)
     all_member_councils: list[str] = Field(default_factory=list)
 
 

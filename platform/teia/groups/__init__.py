@@ -1,0 +1,1 @@
+"""Supra-municipal working groups: case vignettes, meetings, constraints (issue 6)."""

@@ -1,0 +1,1 @@
+"""The good-practice library shared across consortia (issue 6)."""
