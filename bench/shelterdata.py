@@ -15,21 +15,21 @@ owner, in one transaction:
 - **Its coordinator**, ``coordenacao@bench-cim.bench.teia.pt`` (password ``bench-password``),
   with a second factor (coordinators must have one): the TOTP secret is encrypted with a
   secret key generated here, which ``load_shelter.py`` gives the server.
-- **Units** (``--units``, spread over the councils): mixed modalities, sex rules (70 % any),
+- **Units** (``--units``, spread over the councils): mixed modalities, sex rules (the casas de
+  abrigo female-only, the rest 76 % any, 12 % female-only, 12 % male-only: about 68/21/11),
   accessibility, intensive care, 3 % inactive; 8 to 12 places each for one to three publics,
   every place in the consortium's pool, 10 % reserved for a member council (a quota), 3 %
   blocked, 1 % retired.
-- **Occupancy.** About 55 % of the places hold a stay (an *admitted* allocation of a *placed*
-  profile, with its offer, acceptance and admission in the desk's log); 250 open profiles hold
-  a place (offered or accepted).
+- **Occupancy.** About 55 % of the active, unblocked places hold a stay (an *admitted*
+  allocation of a *placed* profile, with its offer, acceptance and admission in the desk's
+  log); 250 open profiles hold a place (offered or accepted).
 - **Open profiles** (``--profiles``, waiting or offered): ages that fit their public, F/M/X,
   risk and urgency (a quarter critical), requested over the last 60 days, the anchor council
   mostly the requesting one, 10 % with the safety flag, some needing accessibility, intensive
   care or named modalities.
 
 Writes ``bench/results/shelter.json`` for ``load_shelter.py``: the coordinator, the secret key
-and TOTP secret, and sample profiles (a plain adolescent, a child with many candidates, one
-with the safety flag, one offered) with what their pages show.
+and TOTP secret, and five sample profiles (see ``load_shelter.py``) with what their pages show.
 """
 
 from __future__ import annotations

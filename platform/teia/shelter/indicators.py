@@ -806,14 +806,15 @@ class CouncilOverview:
 
 
 def council_overview(session: Session, on: date) -> CouncilOverview:
-    """The council's open requests, active stays and stays past their expected end."""
+    """The council's open requests, active stays and prolonged stays (those that reached
+    their expected end: the board's and the warning sign's definition)."""
     open_requests = session.scalar(
         select(func.count(PlacementRequest.id)).where(PlacementRequest.status == RequestStatus.OPEN)
     )
     active, prolonged = session.execute(
         select(
             func.count(Stay.id),
-            _n(and_(Stay.expected_end_on.is_not(None), Stay.expected_end_on < on)),
+            _n(and_(Stay.expected_end_on.is_not(None), Stay.expected_end_on <= on)),
         ).where(Stay.status == StayStatus.ACTIVE)
     ).one()
     return CouncilOverview(open_requests or 0, active, prolonged)
