@@ -21,11 +21,21 @@ from teia.cases.plans import ActionInput, GoalInput
 from teia.core.clock import today
 from teia.core.db import db, utcnow
 from teia.core.tenancy import tenant_scope
+from teia.groups.models import Vignette, VignetteSource
 from teia.people.services import PersonData, create_person
 from teia.tenants.models import Organization, Tenant
+from tests import groups_factories
 from tests.conftest import csrf_token
 
-ID_PARAMS = {"case_id", "person_id", "action_id", "referral_id", "share_id", "consent_id"}
+ID_PARAMS = {
+    "case_id",
+    "person_id",
+    "action_id",
+    "referral_id",
+    "share_id",
+    "consent_id",
+    "vignette_id",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,11 @@ ROUTES = [
     Route("POST", "/t/<tenant>/cases/<int:case_id>/shelter/request", None),
     Route("GET", "/t/<tenant>/cases/<int:case_id>/shelter/quick", None),
     Route("POST", "/t/<tenant>/cases/<int:case_id>/shelter/quick", None),
+    # Working groups: bringing the case as a vignette, and what was adopted, staff only.
+    Route("GET", "/t/<tenant>/cases/<int:case_id>/vignettes", None),
+    Route("GET", "/t/<tenant>/cases/<int:case_id>/vignettes/new", None),
+    Route("POST", "/t/<tenant>/cases/<int:case_id>/vignettes/new", None),
+    Route("POST", "/t/<tenant>/cases/<int:case_id>/vignettes/<int:vignette_id>/adopt", None),
     Route("GET", "/t/<tenant>/persons/<int:person_id>", None),
     Route("GET", "/t/<tenant>/persons/<int:person_id>/edit", None),
     Route("POST", "/t/<tenant>/persons/<int:person_id>/edit", None),
@@ -79,7 +94,8 @@ def test_every_case_page_with_an_id_is_in_the_matrix(app: Flask) -> None:
     found = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.arguments & ID_PARAMS and not rule.rule.startswith("/api/")
+        # A council's pages (the group's side of a vignette: tests/test_vignettes.py).
+        if rule.arguments & ID_PARAMS and rule.rule.startswith("/t/")
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert found == listed
@@ -168,6 +184,18 @@ def world(app: Flask):  # type: ignore[no-untyped-def]
                 expires_on=today() + timedelta(days=30),
                 actor_id=manager.id,
             )
+            vignette = Vignette(
+                group_id=groups_factories.group().id,
+                author_id=manager.id,
+                source_tenant_id=mourao.id,
+                title="Isolamento de uma pessoa idosa",
+                question="Que apoio domiciliário funcionou noutros concelhos?",
+                content={},
+                content_hash="0" * 64,
+            )
+            db.session.add(vignette)
+            db.session.flush()
+            db.session.add(VignetteSource(vignette_id=vignette.id, case_id=case.id))
             db.session.flush()
             ids = {
                 "tenant": "mourao",
@@ -177,6 +205,7 @@ def world(app: Flask):  # type: ignore[no-untyped-def]
                 "referral_id": referral.id,
                 "share_id": share.id,
                 "consent_id": consent.id,
+                "vignette_id": vignette.id,
                 "version": 1,
                 "fmt": "json",
             }

@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     import teia.cases.tasks
     import teia.groups.tasks
     import teia.notifications.tasks
+    import teia.practices.tasks
     import teia.shelter.tasks  # noqa: F401 - registers the tasks
 
 

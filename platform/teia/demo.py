@@ -18,6 +18,7 @@ from teia.cases.demo import load_demo_cases
 from teia.core.db import utcnow
 from teia.core.security import hash_password
 from teia.core.tenancy import tenant_scope
+from teia.groups.demo import load_groups_demo
 from teia.notifications.services import notify, schedule_reminder
 from teia.shelter.demo import load_shelter_demo
 from teia.tenants.models import Consortium, Organization, Tenant
@@ -227,6 +228,7 @@ def load_demo(session: Session) -> int:
     load_demo_cases(session, tenants["mourao"])
     load_demo_applications(session, tenants["mourao"])
     load_shelter_demo(session)
+    load_groups_demo(session)
     return created
 
 

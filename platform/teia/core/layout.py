@@ -90,6 +90,11 @@ def _nav() -> list[NavItem]:
             items.append((_("Regulamentos"), url_for("regulations.consortium_compare")))
         if roles & set(SHELTER_DESK_ROLES):
             items.append((_("Acolhimento"), url_for("shelter_indicators.desk_hub")))
+        if Role.CONSORTIUM_COORDINATOR in roles:
+            items.append((_("Grupos do consórcio"), url_for("groups.consortium_groups")))
+    if memberships():  # what crosses councils, reached from any scope (and from none)
+        items.append((_("Grupos de trabalho"), url_for("groups.index")))
+        items.append((_("Boas práticas"), url_for("practices.index")))
     if current_user.is_platform_admin:
         items.append((_("Plataforma"), url_for("tenants.platform_admin")))
     return [NavItem(label, url, request.path == url) for label, url in items]

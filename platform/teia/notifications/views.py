@@ -1,12 +1,16 @@
-"""The user's notifications, across every council they work in."""
+"""The user's notifications, across every council they work in, and how they want them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from teia.core.db import db
 from teia.notifications import services
+from teia.notifications.models import NotificationPreference
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -26,3 +30,56 @@ def mark_read():  # type: ignore[no-untyped-def]
     raw = request.form.get("id", "")
     services.mark_read(db.session, current_user.id, int(raw) if raw.isdigit() else None)
     return redirect(url_for("notifications.index"))
+
+
+class PreferencesForm(FlaskForm):
+    """The CSRF token; the checkboxes are one per declared topic (``in_app`` and ``email``
+    carry the topics ticked)."""
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def preferences():  # type: ignore[no-untyped-def]
+    """For each optional topic, whether to be told in the app, by e-mail, both or neither."""
+    topics = services.preference_topics()
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        in_app = set(request.form.getlist("in_app")) & topics.keys()
+        email = set(request.form.getlist("email")) & topics.keys()
+        _save_preferences(current_user.id, topics, in_app, email)
+        flash(_("Preferências de notificação guardadas."), "success")
+        return redirect(url_for("notifications.preferences"))
+    stored = {
+        p.topic: p
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == current_user.id)
+        )
+    }
+    rows = [
+        (
+            topic,
+            label,
+            stored[topic].in_app if topic in stored else True,
+            stored[topic].email if topic in stored else True,
+        )
+        for topic, label in topics.items()
+    ]
+    return render_template("notifications/preferences.html", form=form, rows=rows)
+
+
+def _save_preferences(
+    user_id: int, topics: dict[str, str], in_app: set[str], email: set[str]
+) -> None:
+    """One row per topic that differs from the default (both on); the others are removed."""
+    for topic in topics:
+        pref = db.session.get(NotificationPreference, (user_id, topic))
+        wants = (topic in in_app, topic in email)
+        if wants == (True, True):
+            if pref is not None:
+                db.session.delete(pref)
+            continue
+        if pref is None:
+            pref = NotificationPreference(user_id=user_id, topic=topic)
+            db.session.add(pref)
+        pref.in_app, pref.email = wants
+    db.session.flush()
