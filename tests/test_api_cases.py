@@ -29,8 +29,12 @@ from teia.core.clock import today
 from teia.core.db import db, utcnow
 from teia.core.openapi import api_rules
 from teia.core.tenancy import tenant_scope
+from teia.groups.models import Vignette
 from teia.people.models import Person, Relationship
 from teia.people.services import add_member, new_household
+from teia.practices.models import Practice, PracticeStatus
+from teia.tenants.models import Tenant
+from tests import groups_factories
 from tests.case_factories import Mourao, person
 from tests.conftest import csrf_token
 from tests.test_openapi import assert_documented
@@ -518,12 +522,36 @@ def test_writes_need_the_csrf_header(app: Flask, as_user, data: CaseData) -> Non
     assert_documented(app, response)
 
 
+def _group_values(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        group = groups_factories.group(members=("coordenacao@mourao.demo",))
+        mourao = db.session.scalar(select(Tenant.id).where(Tenant.slug == "mourao"))
+        assert mourao is not None
+        vignette = Vignette(
+            group_id=group.id,
+            author_id=groups_factories.user_id("coordenacao@mourao.demo"),
+            source_tenant_id=mourao,
+            title="Uma família isolada",
+            question="Que apoio funcionou noutros concelhos?",
+            content={},
+            content_hash="0" * 64,
+        )
+        db.session.add(vignette)
+        practice = db.session.scalar(
+            select(Practice.id).where(Practice.status == PracticeStatus.PUBLISHED).limit(1)
+        )
+        assert practice is not None  # the demo's
+        db.session.commit()
+        return {"group_id": group.id, "vignette_id": vignette.id, "practice_id": practice}
+
+
 def test_every_get_route_answers_what_the_document_says(app: Flask, api, data: CaseData) -> None:  # type: ignore[no-untyped-def]
     values = {"tenant": "mourao", "case_id": data.case, "person_id": data.person}
     values["version"] = "2024-04-02"  # a regulation version, by its effective date
     from tests.test_api_applications import application_values  # it imports this module
 
     values |= application_values(app)  # an application with a delivered document
+    values |= _group_values(app)  # a group the admin sits in, with a vignette; a practice
     admin, partner = api("coordenacao@mourao.demo"), api("ipss@mourao.demo")
     routes = [r for r in api_rules(app) if "GET" in r.methods]
     assert len(routes) >= 10

@@ -18,12 +18,11 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from teia.demo import DEMO_TOTP_SECRET
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.totp import type_second_factor
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,24 +66,6 @@ def _run(args: list[str], env: dict[str, str]) -> None:
         capture_output=True,
         timeout=120,
     )
-
-
-# The last TOTP time step each demo account used: the server refuses a code twice.
-_used_steps: dict[str, int] = {}
-
-
-def type_second_factor(page: Page, email: str) -> None:
-    """Type the code an authenticator app holding the demo key would show now."""
-    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
-    now = int(time.time()) // totp.interval
-    step = max(now, _used_steps.get(email, 0) + 1)
-    if step > now + 1:  # this step's code and the next one are used: wait for a new step
-        time.sleep((step - 1) * totp.interval - time.time() + 0.5)
-    _used_steps[email] = step
-    page.get_by_label("Código da aplicação ou código de recuperação").fill(
-        totp.at(step * totp.interval)
-    )
-    page.get_by_role("button", name="Confirmar").click()
 
 
 @pytest.fixture(scope="session")

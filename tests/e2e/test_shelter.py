@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import type_second_factor
+from tests.e2e.totp import type_second_factor
 
 pytestmark = pytest.mark.e2e
 

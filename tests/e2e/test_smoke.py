@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import type_second_factor
+from tests.e2e.totp import type_second_factor
 
 pytestmark = pytest.mark.e2e
 

@@ -310,6 +310,21 @@ def _tell(
     return sent
 
 
+def _tell_invitees(
+    session: Session, meeting: Meeting, *, actor_id: int, subject: str, body: str
+) -> int:
+    """Tell the meeting's current invitees (not the one who acted) of a change to it."""
+    invitees = [uid for uid in _current_invitees(session, meeting) if uid != actor_id]
+    return _tell(
+        session,
+        invitees,
+        topic=MEETING_TOPIC,
+        subject=subject,
+        body=body,
+        link=meeting_link(meeting),
+    )
+
+
 def _place_and_time(meeting: Meeting) -> str:
     return _("%(when)s, %(place)s", when=when(meeting.starts_at), place=meeting.location)
 
@@ -389,17 +404,16 @@ def update_details(
     session.flush()
     if moved:
         group = meeting.group
-        _tell(
+        _tell_invitees(
             session,
-            [uid for uid in _current_invitees(session, meeting) if uid != actor_id],
-            topic=MEETING_TOPIC,
+            meeting,
+            actor_id=actor_id,
             subject=_("Reunião do grupo %(group)s alterada", group=group.name),
             body=_(
                 "A reunião do grupo %(group)s passou a ser a %(at)s.",
                 group=group.name,
                 at=_place_and_time(meeting),
             ),
-            link=meeting_link(meeting),
         )
     audit(session, "meeting.updated", object_type="meeting", object_id=meeting.id)
 
@@ -415,17 +429,16 @@ def cancel(session: Session, meeting: Meeting, *, actor_id: int) -> None:
             action.status = ActionItemStatus.CANCELLED
     session.flush()
     group = meeting.group
-    _tell(
+    _tell_invitees(
         session,
-        [uid for uid in _current_invitees(session, meeting) if uid != actor_id],
-        topic=MEETING_TOPIC,
+        meeting,
+        actor_id=actor_id,
         subject=_("Reunião do grupo %(group)s cancelada", group=group.name),
         body=_(
             "A reunião do grupo %(group)s marcada para %(at)s foi cancelada.",
             group=group.name,
             at=_place_and_time(meeting),
         ),
-        link=meeting_link(meeting),
     )
     audit(session, "meeting.cancelled", object_type="meeting", object_id=meeting.id)
 
