@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     import teia.groups.tasks
     import teia.notifications.tasks
     import teia.practices.tasks
+    import teia.reports.tasks
     import teia.shelter.tasks  # noqa: F401 - registers the tasks
 
 
@@ -115,11 +116,13 @@ def _register_blueprints(app: Flask) -> None:
     from teia.groups.group_views import bp as groups
     from teia.groups.meeting_views import bp as meetings
     from teia.groups.vignette_views import bp as vignettes
+    from teia.notifications.ops_views import bp as reminder_ops
     from teia.notifications.views import bp as notifications
     from teia.oauth.views import bp as oauth
     from teia.people.views import bp as people
     from teia.practices.views import bp as practices
     from teia.regulations.views import bp as regulations
+    from teia.reports.views import bp as reports
     from teia.shelter.desk_views import bp as shelter_desk
     from teia.shelter.indicator_views import bp as shelter_indicators
     from teia.shelter.request_views import bp as shelter_requests
@@ -138,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     shelter = (shelter_units, shelter_desk, shelter_requests, shelter_stays, shelter_indicators)
     for blueprint in shelter:
         app.register_blueprint(blueprint)
-    for blueprint in (groups, vignettes, meetings, practices):
+    for blueprint in (groups, vignettes, meetings, practices, reports, reminder_ops):
         app.register_blueprint(blueprint)
     _register_api(app)
 
@@ -152,6 +155,7 @@ def _register_api(app: Flask) -> None:
     from teia.people.api import bp as people_api
     from teia.practices.api import bp as practices_api
     from teia.regulations.api import bp as regulations_api
+    from teia.reports.api import bp as reports_api
     from teia.shelter.api import bp as shelter_api
 
     apis = (
@@ -164,6 +168,7 @@ def _register_api(app: Flask) -> None:
         shelter_api,
         groups_api,
         practices_api,
+        reports_api,
     )
     for blueprint in apis:
         app.register_blueprint(blueprint)

@@ -49,7 +49,14 @@ from teia.groups.models import (
     VignetteSource,
     WorkingGroup,
 )
-from teia.notifications.models import Notification, NotificationPreference, Reminder
+from teia.notifications.models import (
+    BeatSlot,
+    Notification,
+    NotificationDigest,
+    NotificationPreference,
+    NotificationSettings,
+    Reminder,
+)
 from teia.oauth.models import ApiClient, ApiToken
 from teia.people.models import (
     Household,
@@ -66,6 +73,7 @@ from teia.practices.models import (
     PracticeCouncil,
 )
 from teia.regulations.models import ReferenceValue, RegulationVersion
+from teia.reports.models import ReportRun
 from teia.shelter.models import (
     AdmissionSheet,
     Allocation,
@@ -104,6 +112,7 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "BeatSlot",
     "CarePlan",
     "CarePlanGoal",
     "CarePlanReview",
@@ -135,7 +144,9 @@ __all__ = [
     "MeetingDecision",
     "Membership",
     "Notification",
+    "NotificationDigest",
     "NotificationPreference",
+    "NotificationSettings",
     "Organization",
     "PasswordResetToken",
     "Payment",
@@ -157,6 +168,7 @@ __all__ = [
     "Referral",
     "RegulationVersion",
     "Reminder",
+    "ReportRun",
     "ShelterDecision",
     "ShelterPlace",
     "ShelterUnit",

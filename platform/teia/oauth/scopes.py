@@ -32,6 +32,7 @@ class Scope(StrEnum):
     MEMBERS_WRITE = "members:write"
     GROUPS_READ = "groups:read"  # the caller's working groups and their vignettes
     PRACTICES_READ = "practices:read"  # the published good practices
+    REPORTS_READ = "reports:read"  # the council's or consortium's reports and indicators
 
 
 SCOPE_LABELS = {
@@ -50,6 +51,7 @@ SCOPE_LABELS = {
     Scope.MEMBERS_WRITE: _l("Convidar membros"),
     Scope.GROUPS_READ: _l("Ler os grupos de trabalho de que faz parte e as suas vinhetas"),
     Scope.PRACTICES_READ: _l("Ler a biblioteca de boas práticas"),
+    Scope.REPORTS_READ: _l("Ler relatórios e indicadores"),
 }
 
 _PARTNER = frozenset(
@@ -75,15 +77,16 @@ _APPLICATIONS = frozenset(
 # Working groups and the practice library are a person's, not an organisation's: every role
 # of a person may read them; a machine client may not.
 _COLLABORATION = frozenset({Scope.GROUPS_READ, Scope.PRACTICES_READ})
+_REPORTS = frozenset({Scope.REPORTS_READ})  # aggregate figures: the council's own people
 _OWN: dict[Role, frozenset[Scope]] = {
     Role.PARTNER_PROFESSIONAL: _PARTNER,
     Role.SHELTER_STAFF: _PARTNER | {Scope.PLACES_READ},
-    Role.TECHNICIAN: _CASEWORK,
-    Role.CASE_MANAGER: _CASEWORK,
-    Role.TENANT_ADMIN: _CASEWORK | {Scope.MEMBERS_READ, Scope.MEMBERS_WRITE},
-    Role.DECISION_MAKER: _APPLICATIONS,
-    Role.FINANCE: _APPLICATIONS,
-    Role.CONSORTIUM_COORDINATOR: frozenset(),
+    Role.TECHNICIAN: _CASEWORK | _REPORTS,
+    Role.CASE_MANAGER: _CASEWORK | _REPORTS,
+    Role.TENANT_ADMIN: _CASEWORK | _REPORTS | {Scope.MEMBERS_READ, Scope.MEMBERS_WRITE},
+    Role.DECISION_MAKER: _APPLICATIONS | _REPORTS,
+    Role.FINANCE: _APPLICATIONS | _REPORTS,
+    Role.CONSORTIUM_COORDINATOR: _REPORTS,
 }
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     role: scopes | _COLLABORATION for role, scopes in _OWN.items()

@@ -1,0 +1,1 @@
+"""Reports that councils and consortia plan from: indicators, dashboards, exports (issue 7)."""
