@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from teia.people.views import bp as people
     from teia.practices.views import bp as practices
     from teia.regulations.views import bp as regulations
+    from teia.reports.dashboards import bp as dashboards
     from teia.reports.views import bp as reports
     from teia.shelter.desk_views import bp as shelter_desk
     from teia.shelter.indicator_views import bp as shelter_indicators
@@ -141,7 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     shelter = (shelter_units, shelter_desk, shelter_requests, shelter_stays, shelter_indicators)
     for blueprint in shelter:
         app.register_blueprint(blueprint)
-    for blueprint in (groups, vignettes, meetings, practices, reports, reminder_ops):
+    for blueprint in (groups, vignettes, meetings, practices, reports, reminder_ops, dashboards):
         app.register_blueprint(blueprint)
     _register_api(app)
 

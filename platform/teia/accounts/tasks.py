@@ -16,6 +16,7 @@ from teia.accounts.services import (
     open_invitation_by_id,
     rotate_invitation_token,
 )
+from teia.core.beat import beat_task
 from teia.core.db import db, utcnow
 from teia.core.mail import MAIL_RETRY, send_mail
 from teia.tenants.models import Tenant
@@ -74,7 +75,7 @@ def send_invitation(tenant_id: int, invitation_id: int) -> bool:
     return True
 
 
-@shared_task(name="teia.accounts.purge_expired_tokens")
+@beat_task("teia.accounts.purge_expired_tokens")
 def purge_expired_tokens() -> int:
     """Reset tokens are only kept while they could still be used."""
     result = db.session.execute(

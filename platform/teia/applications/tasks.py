@@ -7,12 +7,13 @@ from celery import shared_task
 from sqlalchemy import select
 
 from teia.applications.deadlines import run_daily_deadlines
+from teia.core.beat import beat_task
 from teia.core.clock import today
 from teia.core.db import db
 from teia.tenants.models import Tenant
 
 
-@shared_task(name="teia.applications.run_deadlines")
+@beat_task("teia.applications.run_deadlines")
 def run_deadlines() -> int:
     """Beat entry point: one deadlines task per active council."""
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.active.is_(True))))

@@ -12,6 +12,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from teia.cases import plans, retention
+from teia.core.beat import beat_task
 from teia.core.clock import today
 from teia.core.db import db
 from teia.tenants.models import Tenant
@@ -28,7 +29,7 @@ def _local_today(tenant_id: int) -> date | None:
     return today(tenant.timezone)
 
 
-@shared_task(name="teia.cases.anonymise_expired_cases")
+@beat_task("teia.cases.anonymise_expired_cases")
 def anonymise_expired_cases() -> int:
     """Beat entry point: one retention task per active council."""
     tenant_ids = _active_tenant_ids()
@@ -43,7 +44,7 @@ def anonymise_tenant_cases(tenant_id: int) -> int:
     return 0 if day is None else retention.anonymise_expired_cases(db.session, day)
 
 
-@shared_task(name="teia.cases.flag_overdue_actions")
+@beat_task("teia.cases.flag_overdue_actions")
 def flag_overdue_actions() -> int:
     """Beat entry point: one overdue-actions task per active council."""
     tenant_ids = _active_tenant_ids()

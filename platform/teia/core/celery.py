@@ -16,6 +16,7 @@ from flask import Flask
 from teia.core.db import db
 from teia.core.tenancy import tenant_scope
 
+BEAT_TIMEZONE = "Europe/Lisbon"  # the crontab hours below are Lisbon's
 BEAT_SCHEDULE = {
     "dispatch-reminders": {
         "task": "teia.notifications.dispatch_reminders",
@@ -49,9 +50,17 @@ BEAT_SCHEDULE = {
         "task": "teia.shelter.stay_warnings",
         "schedule": crontab(hour=6, minute=30),
     },
+    "notification-digests": {
+        "task": "teia.notifications.send_digests",
+        "schedule": crontab(minute=5),
+    },
     "group-reminders": {
         "task": "teia.groups.reminders",
         "schedule": crontab(hour=7, minute=15),
+    },
+    "monthly-reports": {
+        "task": "teia.reports.schedule_monthly",
+        "schedule": crontab(day_of_month=1, hour=5, minute=0),
     },
 }
 
@@ -83,7 +92,7 @@ def celery_init_app(app: Flask) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        timezone="Europe/Lisbon",
+        timezone=BEAT_TIMEZONE,
         beat_schedule=BEAT_SCHEDULE,
         beat_schedule_filename=str(settings.instance_dir / "celerybeat-schedule"),
         task_always_eager=app.config.get("CELERY_TASK_ALWAYS_EAGER", False),

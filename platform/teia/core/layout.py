@@ -19,6 +19,7 @@ from teia.core.db import db
 from teia.core.scope import current_roles, memberships
 from teia.notifications.services import unread_count
 from teia.regulations.services import REGULATION_ROLES
+from teia.reports.views import COUNCIL_ROLES as COUNCIL_REPORT_ROLES
 from teia.shelter.access import DESK_ROLES as SHELTER_DESK_ROLES
 from teia.shelter.access import REQUESTER_ROLES as SHELTER_ROLES
 
@@ -75,6 +76,8 @@ def _nav() -> list[NavItem]:
             items.append((_("Regulamento"), url_for("regulations.index")))
         if roles & {*SHELTER_ROLES, Role.SHELTER_STAFF}:
             items.append((_("Acolhimento"), url_for("shelter_indicators.hub")))
+        if roles & COUNCIL_REPORT_ROLES:
+            items.append((_("Indicadores"), url_for("dashboards.council")))
         if roles & {Role.CASE_MANAGER, Role.TENANT_ADMIN}:
             items.append((_("Carga de trabalho"), url_for("cases.caseload")))
         if roles & PARTNER_ROLES and not roles & STAFF_ROLES and g.tenant.break_glass_hours:
@@ -88,6 +91,7 @@ def _nav() -> list[NavItem]:
         items.append((_("Início"), url_for("tenants.consortium_home")))
         if Role.CONSORTIUM_COORDINATOR in roles:
             items.append((_("Regulamentos"), url_for("regulations.consortium_compare")))
+            items.append((_("Indicadores"), url_for("dashboards.consortium")))
         if roles & set(SHELTER_DESK_ROLES):
             items.append((_("Acolhimento"), url_for("shelter_indicators.desk_hub")))
         if Role.CONSORTIUM_COORDINATOR in roles:

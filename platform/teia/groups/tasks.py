@@ -13,12 +13,12 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
-from celery import shared_task
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
+from teia.core.beat import beat_task
 from teia.core.db import db, utcnow
 from teia.groups.meetings import (
     ACTION_TOPIC,
@@ -47,7 +47,7 @@ ACTION_OVERDUE = "action_overdue"
 _KEY = ["object_type", "object_id", "kind", "due_date", "user_id"]
 
 
-@shared_task(name="teia.groups.reminders")
+@beat_task("teia.groups.reminders")
 def reminders() -> int:
     """Beat entry point (daily): returns how many reminders this run sent."""
     return send_reminders(db.session, local_today())

@@ -12,13 +12,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from teia.core.db import after_commit, utcnow
 from teia.core.tenancy import require_tenant_id
-from teia.notifications.models import Notification, NotificationPreference, Reminder
+from teia.notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    Reminder,
+)
 
 DISPATCH_BATCH = 500
 UNSENT_GRACE = timedelta(minutes=10)
@@ -64,7 +69,8 @@ def notify(
     tenant_id: int | None = None,
     email: bool = True,
 ) -> Notification:
-    """Store an in-app notification; e-mail it once the transaction commits."""
+    """Store an in-app notification; e-mail it once the transaction commits, or leave it to
+    the user's daily digest when they chose one."""
     note = Notification(
         user_id=user_id,
         tenant_id=tenant_id,
@@ -76,12 +82,33 @@ def notify(
     )
     session.add(note)
     session.flush()
-    if email:
+    if email and not wants_digest(session, user_id):
         from teia.notifications.tasks import send_notification_email
 
         note_id = note.id
         after_commit(session, lambda: send_notification_email.delay(note_id))
     return note
+
+
+def wants_digest(session: Session, user_id: int) -> bool:
+    """Whether the user gets their e-mail gathered in one daily digest."""
+    settings = session.get(NotificationSettings, user_id)
+    return settings is not None and settings.digest
+
+
+def resend_email(session: Session, notification_id: int) -> bool:
+    """Queue again (after commit) an e-mail whose retries gave up; False if none had."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.email_failed_at is None or note.emailed_at is not None:
+        return False
+    note.email_failed_at = None
+    note.email_error = None
+    note.email_attempts = 0
+    session.flush()
+    from teia.notifications.tasks import send_notification_email
+
+    after_commit(session, lambda: send_notification_email.delay(notification_id))
+    return True
 
 
 def preference_topic(topic: str, label: str) -> None:
@@ -159,30 +186,38 @@ def dispatch_due_reminders(session: Session, today: date) -> int:
     """Turn due reminders of the tenant in scope into notifications; returns how many sent."""
     sent = 0
     while True:
-        ids = list(
-            session.scalars(
-                select(Reminder.id)
-                .where(Reminder.status == "pending", Reminder.due_date <= today)
-                .order_by(Reminder.due_date, Reminder.id)
-                .limit(DISPATCH_BATCH)
-            )
-        )
-        if not ids:
+        count, more = dispatch_due_batch(session, today)
+        sent += count
+        if not more:
             return sent
-        claimed = set(
-            session.scalars(
-                update(Reminder)
-                .where(Reminder.id.in_(ids), Reminder.status == "pending")
-                .values(status="claimed")
-                .returning(Reminder.id)
-            )
+
+
+def dispatch_due_batch(session: Session, today: date) -> tuple[int, bool]:
+    """Claim and send up to ``DISPATCH_BATCH`` due reminders of the tenant in scope; returns
+    how many were sent and whether more may be due. A caller that commits after each batch
+    keeps what was sent should it be stopped midway: the rest stays pending."""
+    ids = list(
+        session.scalars(
+            select(Reminder.id)
+            .where(Reminder.status == "pending", Reminder.due_date <= today)
+            .order_by(Reminder.due_date, Reminder.id)
+            .limit(DISPATCH_BATCH)
         )
-        reminders = session.scalars(select(Reminder).where(Reminder.id.in_(claimed))).all()
-        for reminder in reminders:
-            sent += _send(session, reminder)
-        session.flush()
-        if len(ids) < DISPATCH_BATCH:
-            return sent
+    )
+    if not ids:
+        return 0, False
+    claimed = set(
+        session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(ids), Reminder.status == "pending")
+            .values(status="claimed")
+            .returning(Reminder.id)
+        )
+    )
+    reminders = session.scalars(select(Reminder).where(Reminder.id.in_(claimed))).all()
+    sent = sum(_send(session, reminder) for reminder in reminders)
+    session.flush()
+    return sent, len(ids) == DISPATCH_BATCH
 
 
 def _send(session: Session, reminder: Reminder) -> int:
@@ -258,7 +293,8 @@ def pending_reminders(session: Session, user_id: int, limit: int = 20) -> list[R
 
 
 def unsent_email_ids(session: Session, *, older_than: timedelta) -> list[int]:
-    """Notifications due an e-mail that none of the task's retries delivered yet."""
+    """Notifications due an e-mail that was never delivered nor given up on, except those a
+    daily digest gathers."""
     now = utcnow()
     return list(
         session.scalars(
@@ -266,6 +302,11 @@ def unsent_email_ids(session: Session, *, older_than: timedelta) -> list[int]:
             .where(
                 Notification.email.is_(True),
                 Notification.emailed_at.is_(None),
+                Notification.email_failed_at.is_(None),
+                ~exists().where(
+                    NotificationSettings.user_id == Notification.user_id,
+                    NotificationSettings.digest.is_(True),
+                ),
                 Notification.created_at < now - older_than,
                 Notification.created_at > now - UNSENT_GIVE_UP,
             )
@@ -273,3 +314,43 @@ def unsent_email_ids(session: Session, *, older_than: timedelta) -> list[int]:
             .limit(DISPATCH_BATCH)
         )
     )
+
+
+@dataclass(frozen=True)
+class ReminderCounts:
+    due: int
+    upcoming: int
+    sent_day: int
+    sent_week: int
+    cancelled: int
+
+
+def reminder_counts(session: Session, today: date) -> ReminderCounts:
+    """The tenant in scope's reminders: due (pending, today or before), upcoming, sent in
+    the last 24 hours and 7 days, and cancelled; one aggregate statement."""
+    now = utcnow()
+    pending = Reminder.status == "pending"
+    sent = Reminder.status == "sent"
+    row = session.execute(
+        select(
+            func.count(Reminder.id).filter(pending, Reminder.due_date <= today),
+            func.count(Reminder.id).filter(pending, Reminder.due_date > today),
+            func.count(Reminder.id).filter(sent, Reminder.sent_at >= now - timedelta(days=1)),
+            func.count(Reminder.id).filter(sent, Reminder.sent_at >= now - timedelta(days=7)),
+            func.count(Reminder.id).filter(Reminder.status == "cancelled"),
+        ).select_from(Reminder)  # an entity, for the tenant criteria to apply
+    ).one()
+    return ReminderCounts(*(int(n or 0) for n in row))
+
+
+def failed_emails(session: Session, limit: int = 50) -> tuple[int, list[Notification]]:
+    """How many notifications' e-mail gave up after its retries, and the latest of them."""
+    failed = (Notification.email_failed_at.is_not(None), Notification.emailed_at.is_(None))
+    total = session.scalar(select(func.count(Notification.id)).where(*failed)) or 0
+    latest = session.scalars(
+        select(Notification)
+        .where(*failed)
+        .order_by(Notification.email_failed_at.desc(), Notification.id.desc())
+        .limit(limit)
+    ).all()
+    return total, list(latest)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from flask import current_app
 from sqlalchemy import select
 
 from teia.accounts.models import User
+from teia.core.beat import beat_task
 from teia.core.db import db, utcnow
-from teia.core.mail import MAIL_RETRY, send_mail
+from teia.core.mail import MAIL_RETRY, TRANSIENT_MAIL_ERRORS, send_mail
+from teia.notifications import digest
 from teia.notifications.models import Notification
-from teia.notifications.services import UNSENT_GRACE, dispatch_due_reminders, unsent_email_ids
+from teia.notifications.services import UNSENT_GRACE, dispatch_due_batch, unsent_email_ids
 from teia.tenants.models import Tenant
 
 
-@shared_task(name="teia.notifications.dispatch_reminders")
+@beat_task("teia.notifications.dispatch_reminders")
 def dispatch_reminders() -> int:
     """Beat entry point: one dispatch task per active council."""
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.active.is_(True))))
@@ -28,13 +31,22 @@ def dispatch_reminders() -> int:
 
 @shared_task(name="teia.notifications.dispatch_tenant_reminders", tenant_scoped=True)
 def dispatch_tenant_reminders(tenant_id: int) -> int:
+    """The council's due reminders, one committed batch after another: a worker stopped
+    midway leaves the rest pending (its batch rolled back) for the next run or redelivery."""
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None or not tenant.active:
         return 0
-    return dispatch_due_reminders(db.session, datetime.now(ZoneInfo(tenant.timezone)).date())
+    day = datetime.now(ZoneInfo(tenant.timezone)).date()
+    sent = 0
+    while True:
+        count, more = dispatch_due_batch(db.session, day)
+        db.session.commit()  # each batch durable (its e-mails queued): a lost worker loses none
+        sent += count
+        if not more:
+            return sent
 
 
-@shared_task(name="teia.notifications.requeue_unsent_emails")
+@beat_task("teia.notifications.requeue_unsent_emails")
 def requeue_unsent_emails() -> int:
     """Queue again what was committed but never e-mailed (a broker down at the time)."""
     ids = unsent_email_ids(db.session, older_than=UNSENT_GRACE)
@@ -43,11 +55,17 @@ def requeue_unsent_emails() -> int:
     return len(ids)
 
 
-@shared_task(name="teia.notifications.send_notification_email", **MAIL_RETRY)
-def send_notification_email(notification_id: int) -> bool:
-    """E-mail a notification once; a relay error retries with backoff, nothing is lost."""
+@shared_task(
+    name="teia.notifications.send_notification_email",
+    bind=True,
+    max_retries=MAIL_RETRY["max_retries"],
+)
+def send_notification_email(self: Task, notification_id: int) -> bool:
+    """E-mail a notification once; a relay error retries with backoff, counted on the
+    notification with the relay's error, and the last failed retry marks it failed (the
+    operators' page can queue it again)."""
     note = db.session.get(Notification, notification_id)
-    if note is None or note.emailed_at is not None:
+    if note is None or note.emailed_at is not None or note.email_failed_at is not None:
         return False
     user = db.session.get(User, note.user_id)
     if user is None or not user.active:
@@ -56,6 +74,39 @@ def send_notification_email(notification_id: int) -> bool:
     body = note.body
     if note.link:
         body = f"{body}\n\n{base}{note.link}".strip()
-    send_mail(user.email, note.subject, body)
+    note.email_attempts += 1
+    try:
+        send_mail(user.email, note.subject, body)
+    except TRANSIENT_MAIL_ERRORS as exc:
+        note.email_error = (str(exc) or type(exc).__name__)[:500]
+        retries = self.request.retries
+        if retries >= self.max_retries:
+            note.email_failed_at = utcnow()
+            db.session.commit()
+            return False
+        db.session.commit()
+        countdown = get_exponential_backoff_interval(
+            factor=MAIL_RETRY["retry_backoff"],
+            retries=retries,
+            maximum=MAIL_RETRY["retry_backoff_max"],
+            full_jitter=True,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
     note.emailed_at = utcnow()
+    note.email_error = None
     return True
+
+
+@beat_task("teia.notifications.send_digests")
+def send_digests() -> int:
+    """Beat entry point (hourly): one digest task per user whose digest hour it is."""
+    queued = 0
+    for user_id, day in digest.due_digests(db.session):
+        send_user_digest.delay(user_id, day.isoformat())
+        queued += 1
+    return queued
+
+
+@shared_task(name="teia.notifications.send_user_digest", **MAIL_RETRY)
+def send_user_digest(user_id: int, day: str) -> int:
+    return digest.send_digest(db.session, user_id, date.fromisoformat(day))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from teia.core.db import db
 from teia.notifications import services
-from teia.notifications.models import NotificationPreference
+from teia.notifications.models import NotificationPreference, NotificationSettings
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 
@@ -40,13 +40,17 @@ class PreferencesForm(FlaskForm):
 @bp.route("/account/notifications", methods=["GET", "POST"])
 @login_required
 def preferences():  # type: ignore[no-untyped-def]
-    """For each optional topic, whether to be told in the app, by e-mail, both or neither."""
+    """For each optional topic, whether to be told in the app, by e-mail, both or neither;
+    and whether the e-mail comes as it happens or in one daily digest, at which hour."""
     topics = services.preference_topics()
     form = PreferencesForm()
     if form.validate_on_submit():
         in_app = set(request.form.getlist("in_app")) & topics.keys()
         email = set(request.form.getlist("email")) & topics.keys()
         _save_preferences(current_user.id, topics, in_app, email)
+        _save_digest(
+            current_user.id, request.form.get("digest") == "1", request.form.get("digest_hour", "")
+        )
         flash(_("Preferências de notificação guardadas."), "success")
         return redirect(url_for("notifications.preferences"))
     stored = {
@@ -64,7 +68,33 @@ def preferences():  # type: ignore[no-untyped-def]
         )
         for topic, label in topics.items()
     ]
-    return render_template("notifications/preferences.html", form=form, rows=rows)
+    settings = db.session.get(NotificationSettings, current_user.id)
+    return render_template(
+        "notifications/preferences.html",
+        form=form,
+        rows=rows,
+        digest=settings is not None and settings.digest,
+        digest_hour=settings.digest_hour if settings else DEFAULT_DIGEST_HOUR,
+        hours=range(24),
+    )
+
+
+DEFAULT_DIGEST_HOUR = 8
+
+
+def _save_digest(user_id: int, digest: bool, raw_hour: str) -> None:
+    """The delivery choice, stored once it differs from the default; an hour outside 0..23
+    (a forged form) keeps the stored one."""
+    settings = db.session.get(NotificationSettings, user_id)
+    if settings is None and not digest:
+        return  # the default: e-mail as it comes
+    if settings is None:
+        settings = NotificationSettings(user_id=user_id, digest_hour=DEFAULT_DIGEST_HOUR)
+        db.session.add(settings)
+    settings.digest = digest
+    if raw_hour.isdigit() and int(raw_hour) < 24:
+        settings.digest_hour = int(raw_hour)
+    db.session.flush()
 
 
 def _save_preferences(

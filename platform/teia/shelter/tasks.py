@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from sqlalchemy import select
 
+from teia.core.beat import beat_task
 from teia.core.clock import today
 from teia.core.db import db
 from teia.shelter import (
@@ -18,7 +19,7 @@ from teia.tenants.models import Tenant
 # --- offers that expire (the regulation desk) ------------------------------------------------
 
 
-@shared_task(name="teia.shelter.expire_offers")
+@beat_task("teia.shelter.expire_offers")
 def expire_offers() -> int:
     """Beat entry point: offers left unanswered past their time expire and the places return.
 
@@ -29,7 +30,7 @@ def expire_offers() -> int:
 # --- warning signs of the stays (each requesting council) -----------------------------------
 
 
-@shared_task(name="teia.shelter.stay_warnings")
+@beat_task("teia.shelter.stay_warnings")
 def stay_warnings() -> int:
     """Beat entry point: one warning-signs task per active council."""
     tenant_ids = list(db.session.scalars(select(Tenant.id).where(Tenant.active.is_(True))))
