@@ -33,6 +33,7 @@ from teia.groups.models import Vignette
 from teia.people.models import Person, Relationship
 from teia.people.services import add_member, new_household
 from teia.practices.models import Practice, PracticeStatus
+from teia.reports.models import ReportRun
 from teia.tenants.models import Tenant
 from tests import groups_factories
 from tests.case_factories import Mourao, person
@@ -537,12 +538,26 @@ def _group_values(app: Flask) -> dict[str, int]:
             content_hash="0" * 64,
         )
         db.session.add(vignette)
+        start = today().replace(day=1)
+        run = ReportRun(
+            kind="council_monthly",
+            council_id=mourao,
+            period_start=start,
+            period_end=start,
+            params_hash="0" * 64,
+        )
+        db.session.add(run)
         practice = db.session.scalar(
             select(Practice.id).where(Practice.status == PracticeStatus.PUBLISHED).limit(1)
         )
         assert practice is not None  # the demo's
         db.session.commit()
-        return {"group_id": group.id, "vignette_id": vignette.id, "practice_id": practice}
+        return {
+            "group_id": group.id,
+            "vignette_id": vignette.id,
+            "practice_id": practice,
+            "run_id": run.id,
+        }
 
 
 def test_every_get_route_answers_what_the_document_says(app: Flask, api, data: CaseData) -> None:  # type: ignore[no-untyped-def]
@@ -551,7 +566,7 @@ def test_every_get_route_answers_what_the_document_says(app: Flask, api, data: C
     from tests.test_api_applications import application_values  # it imports this module
 
     values |= application_values(app)  # an application with a delivered document
-    values |= _group_values(app)  # a group the admin sits in, with a vignette; a practice
+    values |= _group_values(app)  # a group the admin sits in with a vignette; a practice; a run
     admin, partner = api("coordenacao@mourao.demo"), api("ipss@mourao.demo")
     routes = [r for r in api_rules(app) if "GET" in r.methods]
     assert len(routes) >= 10

@@ -114,7 +114,9 @@ def latin1(text: object) -> str:
     return "".join(out)
 
 
-class _Document(FPDF):
+class A4Document(FPDF):
+    """An A4 page in Portuguese with a footer line and the page count: Teia's PDFs."""
+
     def __init__(self, footer: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self._footer = footer
@@ -129,6 +131,8 @@ class _Document(FPDF):
         page = _("Página %(page)s de %(total)s", page=self.page_no(), total=self.str_alias_nb_pages)
         self.cell(0, 6, latin1(f"{self._footer} · {page}"), align="C")
 
+
+class _Document(A4Document):
     def heading(self, text: str, level: int = 1) -> None:
         size = {1: 13, 2: 11, 3: 10}[level]
         self.ln(4 if level == 1 else 2)

@@ -12,15 +12,13 @@ import io
 import re
 from typing import Any
 
-from flask_babel import gettext as _
-from fpdf import FPDF, FontFace
+from fpdf import FontFace
 from fpdf.enums import XPos, YPos
 
-from teia.people.export_pdf import latin1
+from teia.people.export_pdf import FONT, A4Document, latin1
 from teia.reports.charts import chart_svg
 from teia.reports.figures import Cell, Chart, Report, Table
 
-FONT = "Helvetica"
 CHART_WIDTH = 150  # mm
 # The page's tooltips (``<title>``): nothing to show on paper, and fpdf2 warns of each one.
 _TITLE = re.compile(r"<title[^>]*>.*?</title>", re.S)
@@ -37,21 +35,7 @@ def _text(value: Cell) -> str:
     return value
 
 
-class _Document(FPDF):
-    def __init__(self, footer: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self._footer = footer
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(True, margin=18)
-        self.set_lang("pt-PT")
-        self.add_page()
-
-    def footer(self) -> None:
-        self.set_y(-13)
-        self.set_font(FONT, "I", 8)
-        page = _("Página %(page)s de %(total)s", page=self.page_no(), total=self.str_alias_nb_pages)
-        self.cell(0, 6, latin1(f"{self._footer} · {page}"), align="C")
-
+class _Document(A4Document):
     def heading(self, text: str, size: int) -> None:
         if self.will_page_break(size * 2):
             self.add_page()
