@@ -7,12 +7,24 @@ may do what is decided by :mod:`teia.practices.services` from the user's members
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
@@ -241,18 +253,32 @@ def _adoption_data(practice: Practice, councils: list[Tenant]) -> dict[str, obje
 # --- review ---------------------------------------------------------------------------------
 
 
-@bp.post("/practices/<int:practice_id>/submit")
-@login_required
-def submit(practice_id: int):  # type: ignore[no-untyped-def]
+def _change(
+    practice_id: int,
+    change: Callable[[Session, Actor, Practice], object],
+    done: str,
+    category: str = "message",
+) -> Response:
+    """A step of the review flow: the service decides; its refusal or ``done`` is flashed."""
     actor = _actor()
     practice = services.visible_practice(db.session, actor, practice_id)
     try:
-        services.submit(db.session, actor, practice)
+        change(db.session, actor, practice)
     except PracticeError as exc:
         flash(str(exc), "error")
     else:
-        flash(_("Prática submetida: a coordenação do consórcio vai revê-la."))
+        flash(done, category)
     return redirect(url_for("practices.show", practice_id=practice_id))
+
+
+@bp.post("/practices/<int:practice_id>/submit")
+@login_required
+def submit(practice_id: int):  # type: ignore[no-untyped-def]
+    return _change(
+        practice_id,
+        services.submit,
+        _("Prática submetida: a coordenação do consórcio vai revê-la."),
+    )
 
 
 @bp.get("/practices/review")
@@ -269,15 +295,7 @@ def review_queue():  # type: ignore[no-untyped-def]
 @bp.post("/practices/<int:practice_id>/approve")
 @login_required
 def approve(practice_id: int):  # type: ignore[no-untyped-def]
-    actor = _actor()
-    practice = services.visible_practice(db.session, actor, practice_id)
-    try:
-        services.approve(db.session, actor, practice)
-    except PracticeError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Prática publicada na biblioteca."), "success")
-    return redirect(url_for("practices.show", practice_id=practice_id))
+    return _change(practice_id, services.approve, _("Prática publicada na biblioteca."), "success")
 
 
 @bp.post("/practices/<int:practice_id>/return")
@@ -302,15 +320,11 @@ def return_to_author(practice_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/practices/<int:practice_id>/archive")
 @login_required
 def archive(practice_id: int):  # type: ignore[no-untyped-def]
-    actor = _actor()
-    practice = services.visible_practice(db.session, actor, practice_id)
-    try:
-        services.archive(db.session, actor, practice)
-    except PracticeError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Prática arquivada: continua acessível, mas deixa de aparecer na pesquisa."))
-    return redirect(url_for("practices.show", practice_id=practice_id))
+    return _change(
+        practice_id,
+        services.archive,
+        _("Prática arquivada: continua acessível, mas deixa de aparecer na pesquisa."),
+    )
 
 
 # --- attachments ----------------------------------------------------------------------------
