@@ -10,13 +10,14 @@
 - **Households.** Applications reuse the council's households (from ``--persons``); a council
   with fewer than one household per three applications gets more (``fakes.PeopleMaker``).
 - **Applications.** ``N`` in ``--application-council``, ``--applications-elsewhere`` in every
-  other council; dated from the first version's effective date to today (recent ones more
-  often), numbered ``YYYY/NNNN`` per year, spread over every status by age. Each is judged by
-  the real engine (``teia.regulations.engine.evaluate``) under the version in force on its
-  date, with the documents it holds as evidence and what its household was already paid that
-  year, so ``evaluation`` and ``snapshot`` hold what the services store; its checklist comes
-  from ``engine.checklist``. Items, documents (files named but not stored), the history,
-  document requests, home visits, decisions and payments follow the path to its status.
+  other council; dated from the first version's effective date (or ``--applications-since``)
+  to today (recent ones more often), numbered ``YYYY/NNNN`` per year, spread over every
+  status by age. Each is judged by the real engine (``teia.regulations.engine.evaluate``)
+  under the version in force on its date, with the documents it holds as evidence and what
+  its household was already paid that year, so ``evaluation`` and ``snapshot`` hold what the
+  services store; its checklist comes from ``engine.checklist``. Items, documents (files
+  named but not stored), the history, document requests, home visits, decisions and payments
+  follow the path to its status.
 - **Two applications per council for the statement check**, both *paid* and by the same
   technician: a *light* one (1 item, 1 payment, the checklist, 11 events) and a *heavy* one
   (6 items, 12 payments, 3 document requests, 3 home visits, about 90 events).
@@ -239,9 +240,11 @@ class ApplicationGenerator:
         now: datetime,
         set_tenant: Callable[[Connection, int | None], None],
         counts: Counter[str],
+        since: date | None = None,
     ) -> None:
         self.conn = conn
         self.rng = rng
+        self.since = since  # the first application day (default: the first version's)
         self.tenants = tenants
         self.staff = staff_of(tenants, people)
         self.now = now
@@ -325,7 +328,8 @@ class ApplicationGenerator:
             self.versions[t["id"]] = sorted(
                 (eff, vid, doc) for (eff, doc), vid in zip(docs, ids, strict=True)
             )
-        self.first_day = min(eff for eff, _vid, _doc in next(iter(self.versions.values())))
+        first_version = min(eff for eff, _vid, _doc in next(iter(self.versions.values())))
+        self.first_day = max(first_version, self.since or first_version)
 
     def version_on(self, tenant_id: int, day: date) -> tuple[int, RegulationFile]:
         found = [(vid, doc) for eff, vid, doc in self.versions[tenant_id] if eff <= day]

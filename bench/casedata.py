@@ -121,14 +121,13 @@ class CaseGenerator:
         self.set_tenant = set_tenant
         self.counts = counts
 
-    def run(self, persons: int, cases: int) -> list[Row]:
-        self.maker = PeopleMaker(self.rng, self.now, persons)
-        per_persons = split(persons, len(self.councils))
-        per_cases = split(cases, len(self.councils))
+    def run(self, sizes: dict[int, tuple[int, int]]) -> list[Row]:
+        """``sizes``: council id -> (persons, cases)."""
+        self.maker = PeopleMaker(self.rng, self.now, sum(p for p, _c in sizes.values()))
         samples = []
-        for council, n_persons, n_cases in zip(self.councils, per_persons, per_cases, strict=True):
+        for council in self.councils:
             self.set_tenant(self.conn, council.id)  # RLS: rows must match the setting
-            samples.append(self.fill(council, n_persons, n_cases))
+            samples.append(self.fill(council, *sizes[council.id]))
         self.set_tenant(self.conn, None)
         return samples
 

@@ -6,10 +6,13 @@
 
 With ``--persons N --cases M`` (both 0 by default) it also writes case-management data
 (``casedata.py``: people, households, cases, timelines, plans, referrals, consents, shares)
-and ``bench/results/cases.json`` for ``load_cases.py``. With ``--applications N`` it loads
-Mourão's regulation for every council and writes applications (``applicationdata.py``: N in
-``--application-council``, ``--applications-elsewhere`` in each other council) and
-``bench/results/applications.json`` for ``load_applications.py``.
+and ``bench/results/cases.json`` for ``load_cases.py``; ``--case-council`` gives one council
+its own ``--case-council-persons``/``--case-council-cases`` and splits the rest over the
+others. With ``--applications N`` it loads Mourão's regulation for every council and writes
+applications (``applicationdata.py``: N in ``--application-council``,
+``--applications-elsewhere`` in each other council, dated from ``--applications-since`` or
+the regulation's first version) and ``bench/results/applications.json`` for
+``load_applications.py``.
 
 ``--reset`` drops and recreates the database, runs ``alembic upgrade head`` and applies
 ``infra/postgres/roles.sql``. The rows are written with Core bulk inserts as the schema owner
@@ -29,7 +32,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "platform"))
 
 from applicationdata import ApplicationGenerator  # noqa: E402
-from casedata import CaseGenerator, councils_from  # noqa: E402
+from casedata import CaseGenerator, councils_from, split  # noqa: E402
 from fakes import names  # noqa: E402
 from sqlalchemy import Connection, create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import URL, make_url  # noqa: E402
@@ -592,6 +595,27 @@ class Generator:
         ]
 
 
+def case_sizes(
+    tenants: list[dict[str, Any]], args: argparse.Namespace
+) -> dict[int, tuple[int, int]]:
+    """Council id -> (persons, cases): ``--persons``/``--cases`` split evenly, over the councils
+    other than ``--case-council`` when it is given."""
+    rest = [t["id"] for t in tenants if t["slug"] != args.case_council]
+    if len(rest) == len(tenants) and args.case_council:
+        sys.exit(f"no council {args.case_council!r}")
+    sizes = dict(
+        zip(
+            rest,
+            zip(split(args.persons, len(rest)), split(args.cases, len(rest)), strict=True),
+            strict=True,
+        )
+    )
+    for t in tenants:
+        if t["slug"] == args.case_council:
+            sizes[t["id"]] = (args.case_council_persons, args.case_council_cases)
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -623,6 +647,13 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", type=int, default=0, help="case management: cases, over all councils"
     )
     parser.add_argument(
+        "--case-council",
+        help="a council given --case-council-persons and --case-council-cases; --persons and "
+        "--cases are then split over the other councils",
+    )
+    parser.add_argument("--case-council-persons", type=int, default=0)
+    parser.add_argument("--case-council-cases", type=int, default=0)
+    parser.add_argument(
         "--applications", type=int, default=0, help="applications in --application-council"
     )
     parser.add_argument("--application-council", default="bench-001")
@@ -631,6 +662,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=300,
         help="applications in every other council (with --applications)",
+    )
+    parser.add_argument(
+        "--applications-since",
+        type=date.fromisoformat,
+        help="date applications from this day (default: the regulation's first version, "
+        "2023-03-01), recent ones more often",
     )
     parser.add_argument("--seed", type=int, default=20261122)
     parser.add_argument(
@@ -646,6 +683,10 @@ def main(argv: list[str] | None = None) -> int:
         args.persons < 2 * args.councils or args.cases < 2 * args.councils
     ):
         parser.error("--persons and --cases go together, each at least 2 per council")
+    if args.case_council and (
+        not args.cases or args.case_council_persons < 2 or args.case_council_cases < 2
+    ):
+        parser.error("--case-council needs --persons/--cases and its own persons and cases")
 
     started = time.perf_counter()
     if args.reset:
@@ -683,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
                 set_tenant,
                 gen.counts,
             )
-            case_sample = cases.run(args.persons, args.cases)
+            case_sample = cases.run(case_sizes(gen.tenants, args))
             print(f"case management data in {time.perf_counter() - users_done:.1f} s", flush=True)
         application_sample = []
         if args.applications:
@@ -702,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
                 gen.now,
                 set_tenant,
                 gen.counts,
+                args.applications_since,
             ).run(sizes)
             print(f"applications in {time.perf_counter() - started_apps:.1f} s", flush=True)
     analyzed = time.perf_counter()

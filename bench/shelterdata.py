@@ -28,6 +28,10 @@ owner, in one transaction:
   mostly the requesting one, 10 % with the safety flag, some needing accessibility, intensive
   care or named modalities.
 
+With ``--stays`` (on a database with case data), also the stays of the placed profiles and as
+many ended ones, with their plans, contacts, blockers, discharges, follow-ups and admission
+sheets (``staydata.py``): what the reports' shelter indicators count.
+
 Writes ``bench/results/shelter.json`` for ``load_shelter.py``: the coordinator, the secret key
 and TOTP secret, and five sample profiles (see ``load_shelter.py``) with what their pages show.
 """
@@ -53,6 +57,7 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import Connection, create_engine, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from staydata import StayGenerator  # noqa: E402
 
 import teia.models  # noqa: E402, F401 - every mapper, so the ORM columns resolve
 from teia.accounts.models import Membership, Role, TwoFactor, User  # noqa: E402
@@ -333,6 +338,14 @@ class ShelterGenerator:
         unit_ids = [
             r[0] for r in self.insert_returning(ShelterUnit.__table__, rows, ShelterUnit.id)
         ]
+        self.units_by_id = {
+            unit_id: {
+                "id": unit_id,
+                "host_tenant_id": row["host_tenant_id"],
+                "modality": row["modality"],
+            }
+            for unit_id, row in zip(unit_ids, rows, strict=True)
+        }
         places = []
         for unit_id, (_council, publics, size) in zip(unit_ids, plans, strict=True):
             for k in range(size):
@@ -498,6 +511,9 @@ class ShelterGenerator:
         allocation_ids = [
             r[0] for r in self.insert_returning(Allocation.__table__, allocations, Allocation.id)
         ]
+        for allocation, allocation_id in zip(allocations, allocation_ids, strict=True):
+            allocation["id"] = allocation_id
+        self.allocations = allocations
         events = []
         steps = {"offered": ("offered",), "accepted": ("offered", "accepted")}
         for allocation, allocation_id in zip(allocations, allocation_ids, strict=True):
@@ -540,6 +556,15 @@ class ShelterGenerator:
         }
 
 
+def expected_stay_days() -> dict[str, int | None]:
+    """Modality -> its expected duration in days (the catalogue's attribute)."""
+    problems: list[Any] = []
+    read = read_yaml(REPO_ROOT / "tenants" / "_catalogs" / "shelter_modalities.yaml", problems)
+    assert read is not None, problems
+    spec = CatalogFile.model_validate(read[0])
+    return {e.code: e.attributes.get("expected_stay_days") for e in spec.entries}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -549,6 +574,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--profiles", type=int, default=5000, help="open profiles")
+    parser.add_argument(
+        "--stays",
+        action="store_true",
+        help="also the stays of the placed profiles and ended ones (staydata.py; needs the "
+        "case data of generate.py --persons/--cases)",
+    )
+    parser.add_argument(
+        "--ended", type=float, default=1.0, help="with --stays: ended stays per current stay"
+    )
     parser.add_argument("--seed", type=int, default=20261202)
     args = parser.parse_args(argv)
     url = make_url(args.database_url)
@@ -571,6 +605,26 @@ def main(argv: list[str] | None = None) -> int:
         gen.units(consortium_id, councils, args.units)
         gen.profiles_and_allocations(consortium_id, councils, args.profiles)
         sample = gen.sample()
+        if args.stays:
+            stays_started = time.perf_counter()
+            StayGenerator(
+                conn,
+                random.Random(f"{args.seed}:stays"),
+                gen.now,
+                consortium_id,
+                gen.coordinator_id,
+                {c["id"]: c["name"] for c in councils},
+                gen.counts,
+            ).run(
+                gen.profiles,
+                gen.allocations,
+                gen.units_by_id,
+                gen.places,
+                AGES,
+                expected_stay_days(),
+                args.ended,
+            )
+            print(f"stays in {time.perf_counter() - stays_started:.1f} s", flush=True)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     engine.dispose()

@@ -10,7 +10,11 @@ from flask import Flask
 from teia.core.db import db
 from teia.notifications.models import Notification
 from teia.notifications.services import resend_email
-from teia.notifications.tasks import requeue_unsent_emails, send_notification_email
+from teia.notifications.tasks import (
+    requeue_unsent_emails,
+    send_notification_email,
+    send_notification_emails,
+)
 from tests import test_mail
 from tests.test_mail import Relay, _notify
 
@@ -74,3 +78,33 @@ def test_a_relay_that_keeps_refusing_marks_it_failed_with_the_error(
     note = _note(app, note_id)
     assert note.emailed_at is not None and note.email_failed_at is None
     assert len(relay.received) == 1
+
+
+def test_a_batch_sends_each_once_and_leaves_a_refused_one_to_its_retries(
+    app: Flask, relay: Relay
+) -> None:
+    relay.refuse_first = 1
+    ids = [_notify(app, send=False) for _ in range(3)]
+    assert send_notification_emails.apply(args=(ids,)).get() == 2  # the first went alone
+    notes = [_note(app, note_id) for note_id in ids]
+    assert [note.email_attempts for note in notes] == [2, 1, 1]
+    assert all(note.emailed_at is not None for note in notes)
+    assert len(relay.received) == 3
+    assert send_notification_emails.apply(args=(ids,)).get() == 0  # redelivered: none again
+    assert len(relay.received) == 3
+
+
+def test_a_refused_one_of_a_batch_has_the_same_attempts_before_it_fails(
+    app: Flask, relay: Relay
+) -> None:
+    relay.refuse_first = 1000
+    note_id = _notify(app, send=False)
+    conf = app.extensions["celery"].conf
+    conf.task_eager_propagates = False  # its retries run as a worker would, without the wait
+    try:
+        assert send_notification_emails.apply(args=([note_id],)).get() == 0
+    finally:
+        conf.task_eager_propagates = True
+    note = _note(app, note_id)
+    assert note.email_attempts == send_notification_email.max_retries + 1 == relay.attempts
+    assert note.email_failed_at is not None and note.emailed_at is None

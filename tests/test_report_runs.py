@@ -144,6 +144,7 @@ def test_a_period_out_of_bounds_is_refused(
             runs.request_run(
                 db.session,
                 kind="council_monthly",
+                scope=ScopeKind.COUNCIL,
                 scope_id=council_id,
                 start=start,
                 end=end,
@@ -151,7 +152,13 @@ def test_a_period_out_of_bounds_is_refused(
             )
         with pytest.raises(ReportError):
             runs.request_run(
-                db.session, kind="nope", scope_id=council_id, start=start, end=end, today=TODAY
+                db.session,
+                kind="nope",
+                scope=ScopeKind.COUNCIL,
+                scope_id=council_id,
+                start=start,
+                end=end,
+                today=TODAY,
             )
 
 
@@ -186,6 +193,7 @@ def test_scheduling_twice_builds_each_monthly_run_once(
         again = runs.request_run(
             db.session,
             kind="council_monthly",
+            scope=ScopeKind.COUNCIL,
             scope_id=mourao,
             start=run.period_start,
             end=run.period_end,

@@ -159,3 +159,43 @@ def test_tenant_optional_rows_split_platform_and_tenant(app: Flask) -> None:
 def test_subqueries_of_tenant_data_need_a_tenant_too(app: Flask) -> None:
     with app.app_context(), pytest.raises(NoTenantInScope):
         db.session.scalars(select(User).where(User.id.in_(select(Invitation.invited_by_id)))).all()
+
+
+def test_aggregates_of_columns_only_count_the_tenant_in_scope(app: Flask, two_councils) -> None:  # type: ignore[no-untyped-def]
+    """Indicators select columns and aggregates, never entities: each form stays confined."""
+    mourao, reguengos = two_councils
+    with app.app_context():
+        with tenant_scope(mourao):
+            mine = len(emails(select(Invitation.email)))
+            by_role = select(Invitation.role, func.count()).group_by(Invitation.role)
+            inner = select(Invitation.id).where(Invitation.email.like("%@%")).subquery()
+            cte = select(Invitation.id.label("id")).cte("mine")
+            forms = {
+                "count(column)": db.session.scalar(select(func.count(Invitation.id))),
+                "count(distinct)": db.session.scalar(
+                    select(func.count(func.distinct(Invitation.email)))
+                ),
+                "grouped": sum(n for _, n in db.session.execute(by_role)),
+                "subquery": db.session.scalar(select(func.count()).select_from(inner)),
+                "cte": db.session.scalar(select(func.count()).select_from(cte)),
+                "exists": db.session.scalar(
+                    select(func.count(User.id)).where(
+                        select(Invitation.id)
+                        .where(Invitation.invited_by_id == User.id)
+                        .where(Invitation.email == "b@reguengos.test")
+                        .exists()
+                    )
+                ),
+            }
+        assert forms == {
+            "count(column)": mine,
+            "count(distinct)": mine,
+            "grouped": mine,
+            "subquery": mine,
+            "cte": mine,
+            "exists": 0,
+        }
+        with tenant_scope(reguengos):
+            assert db.session.scalar(select(func.count(Invitation.id))) == 1
+        with pytest.raises(NoTenantInScope):
+            db.session.scalar(select(func.count(Invitation.id)))

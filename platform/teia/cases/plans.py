@@ -29,7 +29,14 @@ from teia.cases.sharing import partner_users
 from teia.core.clock import today
 from teia.core.tenancy import require_tenant_id
 from teia.notifications.models import Reminder
-from teia.notifications.services import ReminderMessage, notify, reminder_kind, schedule_reminder
+from teia.notifications.services import (
+    NewNotification,
+    ReminderMessage,
+    notify_many,
+    reminder_kind,
+    schedule_reminder,
+)
+from teia.tenants.services import tenant_in_scope
 
 REVIEW_NOTICE = timedelta(days=7)
 
@@ -220,7 +227,14 @@ def update_action(
     session.flush()
 
 
-@reminder_kind("plan_review", "Revisão do plano de intervenção")
+def _load_plans(session: Session, plan_ids: list[int]) -> list[object]:
+    """A dispatch batch's plans under review, their cases and the council (for the links)."""
+    found = session.scalars(select(InterventionPlan).where(InterventionPlan.id.in_(plan_ids))).all()
+    cases = session.scalars(select(Case).where(Case.id.in_({p.case_id for p in found}))).all()
+    return [*found, *cases, tenant_in_scope(session)]
+
+
+@reminder_kind("plan_review", "Revisão do plano de intervenção", loader=_load_plans)
 def _plan_review(session: Session, reminder: Reminder) -> ReminderMessage | None:
     plan = session.get(InterventionPlan, reminder.object_id)
     if plan is None or plan.status != PlanStatus.ACTIVE or plan.review_on is None:
@@ -271,9 +285,11 @@ def flag_overdue_actions(session: Session, day: date) -> int:
         for c in session.scalars(select(Case).where(Case.id.in_({a.case_id for a in actions})))
     }
     partners = _partners_with_plan_shared(session, actions, day)
+    council = council_link(session, "")
+    notes: list[NewNotification] = []
     for action in actions:
         case = cases[action.case_id]
-        link = council_link(session, f"/cases/{case.id}/plan")
+        link = f"{council}/cases/{case.id}/plan"
         subject = _("Ação em atraso no processo %(number)s", number=case.number)
         body = _(
             "Uma ação do plano tinha prazo a %(d)s; veja o plano para a atualizar.",
@@ -281,16 +297,11 @@ def flag_overdue_actions(session: Session, day: date) -> int:
         )
         recipients = {case.manager_id}
         recipients.update(partners.get((case.id, action.responsible_organization_id), []))
-        for user_id in sorted(recipients):
-            notify(
-                session,
-                user_id=user_id,
-                kind="plan_action_overdue",
-                subject=subject,
-                body=body,
-                link=link,
-                tenant_id=tenant_id,
-            )
+        notes += [
+            NewNotification(user_id, "plan_action_overdue", subject, body, link, tenant_id)
+            for user_id in sorted(recipients)
+        ]
+    notify_many(session, notes)
     return len(actions)
 
 

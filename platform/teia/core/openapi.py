@@ -49,7 +49,7 @@ class Operation:
 
     summary: str
     tags: tuple[str, ...]
-    response: type[BaseModel]
+    response: type[BaseModel] | None  # None: the answer is a file (``files``)
     status: int
     body: type[BaseModel] | None
     query: type[BaseModel] | None
@@ -57,10 +57,13 @@ class Operation:
     public: bool  # no session needed
     more: tuple[tuple[int, str, type[BaseModel]], ...]  # other answers: (status, text, model)
     scope: str | None  # what a bearer token needs (teia.oauth.scopes); None: any token
+    files: tuple[str, ...] = ()  # the media types of a file answer
 
-    def answers(self) -> dict[int, tuple[str, type[BaseModel]]]:
+    def answers(self) -> dict[int, tuple[str, type[BaseModel] | None]]:
         """Every documented non-error answer, by status."""
-        out = {self.status: ("Criado" if self.status == 201 else "OK", self.response)}
+        out: dict[int, tuple[str, type[BaseModel] | None]] = {
+            self.status: ("Criado" if self.status == 201 else "OK", self.response)
+        }
         if self.idempotent:
             out[200] = ("Já criado antes com a mesma chave de idempotência", self.response)
         for status, text, model in self.more:
@@ -81,7 +84,8 @@ class Operation:
             statuses.append(422)
         return sorted(statuses)
 
-    def model_for(self, status: int) -> type[BaseModel]:
+    def model_for(self, status: int) -> type[BaseModel] | None:
+        """The model of the answer's body; ``None`` for a file."""
         answer = self.answers().get(status)
         return answer[1] if answer else ErrorOut
 
@@ -90,7 +94,8 @@ def documented(
     summary: str,
     *,
     tags: Sequence[str],
-    response: type[BaseModel],
+    response: type[BaseModel] | None = None,
+    files: Sequence[str] = (),
     status: int = 200,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
@@ -102,12 +107,25 @@ def documented(
     """Describe an API view for the OpenAPI document (the view itself is unchanged).
 
     ``scope`` must be given: the one a bearer token needs to call it (``None``: any token,
-    for questions about the caller itself; public views pass ``None`` too).
+    for questions about the caller itself; public views pass ``None`` too). The answer is
+    JSON written through ``response``, or a file of one of the media types ``files``.
     """
     if scope is not None and scope not in _SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
+    if (response is None) == (not files):
+        raise ValueError("an operation answers JSON (response) or a file (files)")
     operation = Operation(
-        summary, tuple(tags), response, status, body, query, idempotent, public, tuple(more), scope
+        summary,
+        tuple(tags),
+        response,
+        status,
+        body,
+        query,
+        idempotent,
+        public,
+        tuple(more),
+        scope,
+        tuple(files),
     )
 
     def decorator(view: F) -> F:
@@ -158,7 +176,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         )
     keys: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(ErrorOut, "serialization"): None}
     for _rule, _method, op in routes:
-        keys.update({(m, "serialization"): None for _s, (_t, m) in op.answers().items()})
+        keys.update({(m, "serialization"): None for _s, (_t, m) in op.answers().items() if m})
         keys.update({(m, "validation"): None for m in (op.body, op.query) if m})
     refs, top = models_json_schema(list(keys), ref_template=REF_TEMPLATE)
     schemas = top.get("$defs", {})
@@ -254,7 +272,12 @@ def _operation(
             }
         )
     responses = {
-        str(status): {"description": text, "content": _json(refs[(model, "serialization")])}
+        str(status): {
+            "description": text,
+            "content": _json(refs[(model, "serialization")])
+            if model
+            else {media: {} for media in op.files},
+        }
         for status, (text, model) in sorted(op.answers().items())
     }
     error = _json(refs[(ErrorOut, "serialization")])

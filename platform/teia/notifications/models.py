@@ -15,7 +15,10 @@ class Notification(Base):
     """A message to one user; the text carries no personal data of a case, only a link."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at"),
+        Index("ix_notifications_digest_id", "digest_id"),  # a digest's notifications
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -3,16 +3,18 @@
 A reminder is keyed by (tenant, object, kind, due date): scheduling it twice stores it once,
 and dispatching claims each pending row with a conditional UPDATE, so two beats that run at
 the same time still send it once. Each kind registers a handler that words the message, or
-returns ``None`` when the thing is no longer due (the reminder is then cancelled).
+returns ``None`` when the thing is no longer due (the reminder is then cancelled), and may
+register a loader that reads what a batch's handlers need in one query, so that they find it
+in the session instead of querying once per reminder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,7 @@ from teia.notifications.models import (
 )
 
 DISPATCH_BATCH = 500
+EMAIL_BATCH = 500  # e-mails per broker message from notify_many
 UNSENT_GRACE = timedelta(minutes=10)
 UNSENT_GIVE_UP = timedelta(days=2)
 
@@ -37,18 +40,40 @@ class ReminderMessage:
     link: str | None = None
 
 
+@dataclass(frozen=True)
+class NewNotification:
+    """What :func:`notify_many` stores for one user."""
+
+    user_id: int
+    kind: str
+    subject: str
+    body: str = ""
+    link: str | None = None
+    tenant_id: int | None = None
+    email: bool = True
+
+
 ReminderHandler = Callable[[Session, Reminder], ReminderMessage | None]
+# Reads, for a batch's object ids, what the kind's handler gets from the session; returns
+# the objects, which the batch holds (the session's identity map only keeps them while used).
+ReminderLoader = Callable[[Session, list[int]], Sequence[object]]
 _handlers: dict[str, ReminderHandler] = {}
+_loaders: dict[str, ReminderLoader] = {}
 _labels: dict[str, str] = {}
 _topics: dict[str, str] = {}
 
 
-def reminder_kind(kind: str, label: str) -> Callable[[ReminderHandler], ReminderHandler]:
-    """Register the handler that words reminders of ``kind``, and the label lists show."""
+def reminder_kind(
+    kind: str, label: str, *, loader: ReminderLoader | None = None
+) -> Callable[[ReminderHandler], ReminderHandler]:
+    """Register the handler that words reminders of ``kind``, the label lists show, and
+    optionally the loader of a batch's objects."""
 
     def register(handler: ReminderHandler) -> ReminderHandler:
         _handlers[kind] = handler
         _labels[kind] = label
+        if loader is not None:
+            _loaders[kind] = loader
         return handler
 
     return register
@@ -82,7 +107,7 @@ def notify(
     )
     session.add(note)
     session.flush()
-    if email and not wants_digest(session, user_id):
+    if email and not digest_users(session, [user_id]):
         from teia.notifications.tasks import send_notification_email
 
         note_id = note.id
@@ -90,10 +115,41 @@ def notify(
     return note
 
 
-def wants_digest(session: Session, user_id: int) -> bool:
-    """Whether the user gets their e-mail gathered in one daily digest."""
-    settings = session.get(NotificationSettings, user_id)
-    return settings is not None and settings.digest
+def notify_many(session: Session, messages: Sequence[NewNotification]) -> list[int]:
+    """:func:`notify` for many at once, in one INSERT and one read of the recipients'
+    delivery settings whatever their number, their e-mails queued in batches of
+    ``EMAIL_BATCH`` (a broker message each); returns the notifications' ids in order."""
+    if not messages:
+        return []
+    ids = list(
+        session.scalars(
+            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+            [asdict(message) for message in messages],
+        )
+    )
+    emailed = [(note_id, m.user_id) for note_id, m in zip(ids, messages, strict=True) if m.email]
+    digest = digest_users(session, {user_id for _note_id, user_id in emailed})
+    pending = [note_id for note_id, user_id in emailed if user_id not in digest]
+    from teia.notifications.tasks import send_notification_emails
+
+    for start in range(0, len(pending), EMAIL_BATCH):
+        batch = pending[start : start + EMAIL_BATCH]
+        after_commit(session, lambda batch=batch: send_notification_emails.delay(batch))
+    return ids
+
+
+def digest_users(session: Session, user_ids: Iterable[int]) -> set[int]:
+    """Those of the users who get their e-mail gathered in one daily digest."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(NotificationSettings.user_id).where(
+                NotificationSettings.user_id.in_(wanted), NotificationSettings.digest.is_(True)
+            )
+        )
+    )
 
 
 def resend_email(session: Session, notification_id: int) -> bool:
@@ -214,31 +270,53 @@ def dispatch_due_batch(session: Session, today: date) -> tuple[int, bool]:
             .returning(Reminder.id)
         )
     )
-    reminders = session.scalars(select(Reminder).where(Reminder.id.in_(claimed))).all()
-    sent = sum(_send(session, reminder) for reminder in reminders)
-    session.flush()
-    return sent, len(ids) == DISPATCH_BATCH
-
-
-def _send(session: Session, reminder: Reminder) -> int:
-    handler = _handlers.get(reminder.kind)
-    message = handler(session, reminder) if handler else None
-    if message is None:
-        reminder.status = "cancelled"
-        return 0
-    note = notify(
+    reminders = session.scalars(
+        select(Reminder).where(Reminder.id.in_(claimed)).order_by(Reminder.id)
+    ).all()
+    loaded = _load(session, reminders)  # the handlers find these in the session
+    due: list[tuple[Reminder, ReminderMessage]] = []
+    for reminder in reminders:
+        handler = _handlers.get(reminder.kind)
+        message = handler(session, reminder) if handler else None
+        if message is None:
+            reminder.status = "cancelled"
+        else:
+            due.append((reminder, message))
+    del loaded  # held until every handler has run
+    note_ids = notify_many(
         session,
-        user_id=reminder.user_id,
-        kind=f"reminder.{reminder.kind}",
-        subject=message.subject,
-        body=message.body,
-        link=message.link,
-        tenant_id=reminder.tenant_id,
+        [
+            NewNotification(
+                user_id=reminder.user_id,
+                kind=f"reminder.{reminder.kind}",
+                subject=message.subject,
+                body=message.body,
+                link=message.link,
+                tenant_id=reminder.tenant_id,
+            )
+            for reminder, message in due
+        ],
     )
-    reminder.status = "sent"
-    reminder.sent_at = utcnow()
-    reminder.notification_id = note.id
-    return 1
+    now = utcnow()
+    for (reminder, _message), note_id in zip(due, note_ids, strict=True):
+        reminder.status = "sent"
+        reminder.sent_at = now
+        reminder.notification_id = note_id
+    session.flush()
+    return len(due), len(ids) == DISPATCH_BATCH
+
+
+def _load(session: Session, reminders: Sequence[Reminder]) -> list[object]:
+    """Each kind's loader over the batch's object ids, for its handler to find them."""
+    ids: dict[str, list[int]] = {}
+    for reminder in reminders:
+        ids.setdefault(reminder.kind, []).append(reminder.object_id)
+    return [
+        obj
+        for kind, object_ids in ids.items()
+        if kind in _loaders
+        for obj in _loaders[kind](session, object_ids)
+    ]
 
 
 def unread_count(session: Session, user_id: int) -> int:

@@ -64,6 +64,31 @@ def send_notification_email(self: Task, notification_id: int) -> bool:
     """E-mail a notification once; a relay error retries with backoff, counted on the
     notification with the relay's error, and the last failed retry marks it failed (the
     operators' page can queue it again)."""
+    retries = self.request.retries
+    try:
+        return _email(notification_id, last=retries >= self.max_retries)
+    except TRANSIENT_MAIL_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=_backoff(retries)) from exc
+
+
+@shared_task(name="teia.notifications.send_notification_emails")
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """E-mail the notifications that one transaction stored, one after another, from one
+    broker message; one the relay refuses goes on alone as ``send_notification_email`` at its
+    first retry (same backoff, same number of attempts). Returns how many were sent."""
+    sent = 0
+    for note_id in notification_ids:
+        try:
+            sent += _email(note_id, last=False)
+        except TRANSIENT_MAIL_ERRORS:
+            send_notification_email.apply_async((note_id,), countdown=_backoff(0), retries=1)
+    return sent
+
+
+def _email(notification_id: int, *, last: bool) -> bool:
+    """One attempt at the notification's e-mail, committed with its outcome (a batch stopped
+    midway does not send again what went). The relay's error is raised for a retry, unless
+    this was the ``last`` attempt: the notification is then marked failed."""
     note = db.session.get(Notification, notification_id)
     if note is None or note.emailed_at is not None or note.email_failed_at is not None:
         return False
@@ -79,22 +104,25 @@ def send_notification_email(self: Task, notification_id: int) -> bool:
         send_mail(user.email, note.subject, body)
     except TRANSIENT_MAIL_ERRORS as exc:
         note.email_error = (str(exc) or type(exc).__name__)[:500]
-        retries = self.request.retries
-        if retries >= self.max_retries:
-            note.email_failed_at = utcnow()
-            db.session.commit()
-            return False
+        note.email_failed_at = utcnow() if last else None
         db.session.commit()
-        countdown = get_exponential_backoff_interval(
-            factor=MAIL_RETRY["retry_backoff"],
-            retries=retries,
-            maximum=MAIL_RETRY["retry_backoff_max"],
-            full_jitter=True,
-        )
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        if not last:
+            raise
+        return False
     note.emailed_at = utcnow()
     note.email_error = None
+    db.session.commit()
     return True
+
+
+def _backoff(retries: int) -> int:
+    """Seconds before the next attempt at a refused e-mail."""
+    return get_exponential_backoff_interval(  # type: ignore[no-any-return]
+        factor=MAIL_RETRY["retry_backoff"],
+        retries=retries,
+        maximum=MAIL_RETRY["retry_backoff_max"],
+        full_jitter=True,
+    )
 
 
 @beat_task("teia.notifications.send_digests")

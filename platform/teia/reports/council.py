@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from teia.applications.labels import APPLICATION_STATUS, DECISION_OUTCOME
 from teia.cases.labels import AREA
 from teia.core.tenancy import tenant_scope
+from teia.regulations.services import regulation_doc, versions
 from teia.reports.figures import Cell, Chart, Report, Section, Series, Table
 from teia.reports.measures import AGE_BANDS, STATES, UNKNOWN, CouncilMeasures, measure
 from teia.reports.stats import mean, median
@@ -62,6 +63,7 @@ def council_report(
     with tenant_scope(council_id):
         progress(10, _("Casos, candidaturas e encaminhamentos"))
         m = measure(session, tenant, start, end)
+        supports = support_labels(session, council_id)
         progress(60, _("Acolhimento"))
         quality = shelter.council_report(session, tenant, shelter.Period(start, end))
     progress(90, _("Quadros"))
@@ -70,7 +72,7 @@ def council_report(
         subtitle=f"{tenant.official_name} · {period_text(start, end)}",
         sections=[
             cases_section(m, tenant.slug),
-            applications_section(m, tenant.slug),
+            applications_section(m, supports, tenant.slug),
             referrals_section(m, tenant.slug),
             plans_section(m),
             caseload_section(m, tenant.slug),
@@ -94,7 +96,7 @@ def cases_section(m: CouncilMeasures, slug: str) -> Section:
         note=_(
             "Novos: processos abertos no período; acompanhados: abertos até ao fim do período "
             "e não encerrados antes do início; encerrados: encerrados no período. Pessoas: os "
-            "membros atuais dos agregados desses processos."
+            "membros dos agregados desses processos no dia de referência."
         ),
     )
     by_area = Table(
@@ -136,19 +138,31 @@ def cases_section(m: CouncilMeasures, slug: str) -> Section:
     return Section("cases", _("Processos"), [summary, by_area, by_age, by_parish], [chart])
 
 
+def support_labels(session: Session, council_id: int) -> dict[str, str]:
+    """The council's support types, code -> label, in its regulation's order: the latest
+    version's wording, then the types only earlier versions had."""
+    labels: dict[str, str] = {}
+    for version in versions(session, council_id):
+        for support in regulation_doc(version).support_types:
+            labels.setdefault(support.code, support.label)
+    return labels
+
+
 def days_row(label: str, histogram: Counter[int]) -> list[Cell]:
     return [label, sum(histogram.values()), median(histogram), mean(histogram)]
 
 
-def applications_section(m: CouncilMeasures, slug: str) -> Section:
-    kinds = sorted(set(m.by_support) | set(m.paid_by_support))
+def applications_section(m: CouncilMeasures, labels: dict[str, str], slug: str) -> Section:
+    found = set(m.by_support) | set(m.paid_by_support)
+    # The regulation's order; a code no version of it knows, by its code, at the end.
+    kinds = [k for k in labels if k in found] + sorted(found - set(labels))
     by_support = Table(
         "applications_by_support",
         _("Candidaturas a apoios de emergência por tipo de apoio"),
         [_("Tipo de apoio"), _("Candidaturas"), _("Pedido (€)"), _("Aprovado (€)"), _("Pago (€)")],
         [
             [
-                kind,
+                labels.get(kind, kind),
                 m.by_support.get(kind, (0, 0, 0))[0],
                 money(m.by_support.get(kind, (0, 0, 0))[1]),
                 money(m.by_support.get(kind, (0, 0, 0))[2]),
@@ -195,7 +209,7 @@ def applications_section(m: CouncilMeasures, slug: str) -> Section:
         "applications_by_support",
         _("Montantes por tipo de apoio (€)"),
         "hbar",
-        kinds,
+        [labels.get(k, k) for k in kinds],
         [
             Series(_("Aprovado"), [money(m.by_support.get(k, (0, 0, 0))[2]) for k in kinds]),
             Series(_("Pago"), [money(m.paid_by_support.get(k, (0, 0))[1]) for k in kinds]),

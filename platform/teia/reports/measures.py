@@ -8,8 +8,9 @@ side, with the "<5" rule.
 Definitions (both ends of the period included; the reference day is the period's end, or
 today when the period has not ended yet):
 - a case is *new* when opened in the period, *followed* when opened by the end and not closed
-  before the start, *closed* when closed in the period; people are the current members of
-  the cases' households, their age counted on the reference day;
+  before the start, *closed* when closed in the period; people are the members of the
+  cases' households on the reference day (joined by then, not yet left), their age counted
+  that day;
 - an application belongs to the period by its date (drafts left out); days to decision run
   from the application's date to the decision's, for decisions in the period; days to
   payment to its first payment, for first payments in the period;
@@ -76,6 +77,7 @@ class CouncilMeasures:
     # support type -> applications, requested, approved (of the period's applications)
     by_support: dict[str, tuple[int, Decimal, Decimal]] = field(default_factory=dict)
     paid_by_support: dict[str, tuple[int, Decimal]] = field(default_factory=dict)
+    paid_applications: int = 0  # applications with a payment in the period, each once
     by_status: dict[str, int] = field(default_factory=dict)
     decisions: dict[str, int] = field(default_factory=dict)  # outcome -> decisions
     days_to_decision: Counter[int] = field(default_factory=Counter)
@@ -137,7 +139,9 @@ def _cases(session: Session, m: CouncilMeasures) -> None:
         select(
             *(_n(c) for c in states.values()),
             *(_distinct(c, Case.household_id) for c in states.values()),
-        ).where(Case.opened_on <= m.end)
+        )
+        .select_from(Case)
+        .where(Case.opened_on <= m.end)
     ).one()
     m.cases = dict(zip(STATES, row[:3], strict=True))
     m.households = dict(zip(STATES, row[3:], strict=True))
@@ -158,7 +162,11 @@ def _cases(session: Session, m: CouncilMeasures) -> None:
         .select_from(Case)
         .join(HouseholdMember, HouseholdMember.household_id == Case.household_id)
         .join(Person, Person.id == HouseholdMember.person_id)
-        .where(Case.opened_on <= m.end)
+        .where(
+            Case.opened_on <= m.end,
+            or_(HouseholdMember.joined_on.is_(None), HouseholdMember.joined_on <= m.reference),
+            or_(HouseholdMember.left_on.is_(None), HouseholdMember.left_on > m.reference),
+        )
         .group_by(band)
     ):
         m.by_age[code] = dict(zip(STATES, counts, strict=True))
@@ -172,7 +180,9 @@ def _cases(session: Session, m: CouncilMeasures) -> None:
                 for area in Area
                 for c in states.values()
             )
-        ).where(Case.opened_on <= m.end)
+        )
+        .select_from(Case)
+        .where(Case.opened_on <= m.end)
     ).one()
     counts = iter(row)
     m.by_area = {area.value: {s: next(counts) for s in STATES} for area in Area}
@@ -224,6 +234,14 @@ def _applications(session: Session, m: CouncilMeasures) -> None:
             .group_by(ApplicationItem.support_type)
         )
     }
+    m.paid_applications = (
+        session.scalar(
+            select(func.count(distinct(Payment.application_id))).where(
+                Payment.paid_on >= m.start, Payment.paid_on <= m.end
+            )
+        )
+        or 0
+    )
     m.by_status = dict(
         session.execute(
             select(Application.status, func.count()).where(in_period).group_by(Application.status)
@@ -320,12 +338,15 @@ def _plans_and_caseload(session: Session, tenant: Tenant, m: CouncilMeasures) ->
                 Membership.tenant_id == tenant.id,
                 Membership.role == Role.CASE_MANAGER,
                 Membership.active.is_(True),
+                User.active.is_(True),
             )
         ).all()
     )
     missing = set(counts) - set(managers)  # cases of someone no longer a case manager
     if missing:
-        managers.update(session.execute(select(User.id, User.name).where(User.id.in_(missing))))
+        managers.update(
+            session.execute(select(User.id, User.name).where(User.id.in_(missing))).all()
+        )
     m.caseload = {
         uid: (name, *counts.get(uid, (0, 0)))
         for uid, name in sorted(managers.items(), key=lambda kv: kv[1])
@@ -357,6 +378,10 @@ def _shelter(session: Session, tenant: Tenant, m: CouncilMeasures) -> None:
             _n(and_(active, Stay.expected_end_on <= ref)),
             _n(and_(admitted, readmission)),
         )
+        # The FROM named: left to be inferred from the counted expressions, the tenant filter
+        # reached only the re-admission's alias, and other councils' stays were counted.
+        .select_from(Stay)
+        .where(in_care)
     ).one()
     m.stays = dict(
         zip(("in_care", "admitted", "ended", "active", "prolonged", "readmitted"), row, strict=True)

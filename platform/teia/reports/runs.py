@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,8 +18,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from teia.applications.storage import current_storage
+from teia.audit.services import audit
 from teia.core.db import after_commit, utcnow
-from teia.reports.definitions import ScopeKind, check_period, definition
+from teia.reports.definitions import DEFINITIONS, ScopeKind, check_period, definition
 from teia.reports.models import ReportRun, RunStatus
 
 MAX_ERROR_CHARS = 500
@@ -51,6 +54,7 @@ def request_run(
     session: Session,
     *,
     kind: str,
+    scope: ScopeKind,
     scope_id: int,
     start: date,
     end: date,
@@ -59,10 +63,10 @@ def request_run(
     requested_by_id: int | None = None,
     natural_key: str | None = None,
 ) -> ReportRun | None:
-    """Queue a run of ``kind`` for the council or consortium ``scope_id``; the worker starts
-    once the transaction commits. A scheduled run (``natural_key``) already queued gives
-    ``None``: scheduling twice builds it once."""
-    found = definition(kind)
+    """Queue a run of ``kind`` for the council or consortium ``scope_id`` (a ``kind`` of the
+    other scope is refused); the worker starts once the transaction commits. A scheduled run
+    (``natural_key``) already queued gives ``None``: scheduling twice builds it once."""
+    found = definition(kind, scope)
     check_period(start, end, today)
     params = params or {}
     run = ReportRun(
@@ -140,6 +144,33 @@ def fail(session: Session, run_id: int, exc: BaseException) -> None:
         .values(status=RunStatus.FAILED, error=message, finished_at=utcnow())
     )
     session.commit()
+
+
+@dataclass(frozen=True)
+class Download:
+    content_type: str
+    name: str
+    data: bytes
+
+
+def download(session: Session, run: ReportRun, fmt: str) -> Download | None:
+    """A built run's file in ``fmt``, its reading audited; ``None`` when the run has none."""
+    found = DEFINITIONS.get(run.kind)
+    if found is None or fmt not in found.formats or fmt not in run.files:
+        return None
+    audit(
+        session,
+        "report.downloaded",
+        object_type="report_run",
+        object_id=run.id,
+        details={"format": fmt},
+    )
+    file = found.formats[fmt]
+    return Download(
+        file.content_type,
+        f"teia-{found.file_stem}-{run.id}-{run.period_start:%Y-%m}.{file.extension}",
+        current_storage().get(run.files[fmt]["key"]),
+    )
 
 
 def council_run(session: Session, council_id: int, run_id: int) -> ReportRun | None:

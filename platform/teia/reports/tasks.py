@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from datetime import date
 
 from celery import Task, shared_task
@@ -26,19 +25,11 @@ from teia.reports import runs
 from teia.reports.definitions import ScopeKind, definition, previous_month
 from teia.reports.figures import Report
 from teia.reports.models import ReportRun, RunStatus
-from teia.reports.render_csv import render_csv
-from teia.reports.render_pdf import render_pdf
-from teia.reports.render_xlsx import render_xlsx
 from teia.tenants.models import Consortium, Tenant, consortium_members
 
 logger = logging.getLogger(__name__)
 MAX_RETRIES = 3
 BUILD_SHARE = 80  # percent of the bar for building the figures; the files take the rest
-FORMATS: dict[str, tuple[str, Callable[[Report], bytes]]] = {
-    "pdf": ("application/pdf", render_pdf),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", render_xlsx),
-    "csv": ("text/csv; charset=utf-8", render_csv),
-}
 
 
 def file_key(run_id: int, fmt: str) -> str:
@@ -55,7 +46,8 @@ def run_path(run: ReportRun) -> str:
 
 @shared_task(name="teia.reports.generate", bind=True, max_retries=MAX_RETRIES)
 def generate(self: Task, run_id: int) -> bool:
-    """Build a queued run: the figures, then its PDF, XLSX and CSV, with progress on the run.
+    """Build a queued run: the figures, then its files (a report's PDF, XLSX and CSV; a
+    dataset's CSV, JSON and schema), with progress on the run.
 
     A transient database error gives the run back to the queue and retries with backoff;
     any other error marks it failed with the error's first line."""
@@ -99,16 +91,16 @@ def _build(session: Session, run_id: int) -> None:
         with tenant_scope(run.council_id):
             report = found.run(session, scope_id, start, end, progress)
         files = {}
-        for n, (fmt, (content_type, render)) in enumerate(FORMATS.items()):
+        for n, (fmt, file) in enumerate(found.formats.items()):
             runs.record_progress(
                 session,
                 run_id,
-                BUILD_SHARE + n * (100 - BUILD_SHARE) // len(FORMATS),
-                _("A gerar o ficheiro %(format)s", format=fmt.upper()),
+                BUILD_SHARE + n * (100 - BUILD_SHARE) // len(found.formats),
+                _("A gerar o ficheiro %(format)s", format=file.label),
             )
-            data = render(report)
+            data = file.render(report)
             key = file_key(run_id, fmt)
-            current_storage().put(key, data, content_type)
+            current_storage().put(key, data, file.content_type)
             files[fmt] = {
                 "key": key,
                 "size": len(data),
@@ -191,6 +183,7 @@ def _schedule(
     run = runs.request_run(
         session,
         kind=kind,
+        scope=scope,
         scope_id=scope_id,
         start=start,
         end=end,

@@ -11,8 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from teia.accounts.models import Role
-from teia.applications.storage import current_storage
-from teia.audit.services import audit
 from teia.core.clock import today
 from teia.core.db import db
 from teia.core.scope import current_consortium, current_roles, current_tenant, requires_role
@@ -22,7 +20,6 @@ from teia.reports.definitions import DEFINITIONS, ReportError, ScopeKind, previo
 from teia.reports.figures import Report
 from teia.reports.forms import RunForm
 from teia.reports.models import ReportRun, RunStatus
-from teia.reports.tasks import FORMATS
 
 bp = Blueprint("reports", __name__, template_folder="templates")
 
@@ -55,6 +52,7 @@ def _request(scope: ScopeKind, scope_id: int, runs_list: list[ReportRun], prefix
             run = runs.request_run(
                 db.session,
                 kind=form.kind.data or "",
+                scope=scope,
                 scope_id=scope_id,
                 start=form.start.data,
                 end=form.end.data,
@@ -79,13 +77,14 @@ def _page(run: ReportRun | None, prefix: str) -> Any:
     if run is None:
         abort(404)
     report = Report.from_json(run.figures) if run.status == RunStatus.DONE else None
+    found = DEFINITIONS.get(run.kind)
     return render_template(
         "reports/run.html",
         run=run,
         report=report,
         prefix=prefix,
-        definition=DEFINITIONS.get(run.kind),
-        formats=list(FORMATS),
+        definition=found,
+        formats=found.formats if found else {},
         chart_svg=chart_svg,
     )
 
@@ -96,20 +95,13 @@ def _status(run: ReportRun | None) -> Response:
     return jsonify({"status": str(run.status), "progress": run.progress, "step": run.step})
 
 
-def _download(run: ReportRun | None, fmt: str) -> Response:
-    if run is None or fmt not in FORMATS or fmt not in run.files:
+def file_response(run: ReportRun | None, fmt: str) -> Response:
+    """A run's file as an attachment (its reading audited), or 404; the API answers the same."""
+    found = runs.download(db.session, run, fmt) if run is not None else None
+    if found is None:
         abort(404)
-    stored = run.files[fmt]
-    audit(
-        db.session,
-        "report.downloaded",
-        object_type="report_run",
-        object_id=run.id,
-        details={"format": fmt},
-    )
-    response = Response(current_storage().get(stored["key"]), mimetype=FORMATS[fmt][0])
-    name = f"teia-relatorio-{run.id}-{run.period_start:%Y-%m}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -140,7 +132,7 @@ def council_status(run_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/t/<tenant>/reports/<int:run_id>/file/<fmt>")
 @login_required
 def council_download(run_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return _download(runs.council_run(db.session, _council_id(), run_id), fmt)
+    return file_response(runs.council_run(db.session, _council_id(), run_id), fmt)
 
 
 # --- a consortium's reports (its coordinators) -------------------------------------------------
@@ -173,7 +165,7 @@ def consortium_status(run_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires_role(Role.CONSORTIUM_COORDINATOR)
 def consortium_download(run_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return _download(runs.consortium_run(db.session, _consortium_id(), run_id), fmt)
+    return file_response(runs.consortium_run(db.session, _consortium_id(), run_id), fmt)
 
 
 def status_label(status: str) -> str:

@@ -147,11 +147,27 @@ class Tally:
                 days[state][length] += n
         return Slice(counts, days)
 
+    def by_unit(self) -> dict[int, Slice]:
+        """Every unit's counts, read in one pass (a :meth:`slice` per unit reads every count
+        once per unit: 46 s of a consortium's report with 2,000 units)."""
+        found: dict[int, Slice] = {unit: Slice.empty() for unit in self.units()}
+        for (measure, unit), n in self.counts.items():
+            if n:
+                found[unit].counts[measure] += n
+        for (state, unit, length), n in self.days.items():
+            if n:
+                found[unit].days[state][length] += n
+        return found
+
 
 @dataclass(frozen=True)
 class Slice:
     counts: Counter[str]
     days: dict[str, Counter[int]]
+
+    @classmethod
+    def empty(cls) -> Slice:
+        return cls(Counter(), {"active": Counter(), "ended": Counter()})
 
 
 def _n(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -739,12 +755,13 @@ def _unit_rows(
     tally: Tally, units: dict[int, UnitInfo], *, hide: bool, with_host: bool
 ) -> list[Row]:
     rows = []
+    slices = tally.by_unit()
     for unit_id in tally.units():
         info = units.get(unit_id)
         name = info.name if info else str(unit_id)
         if with_host and info:
             name = f"{name} ({info.host_name})"
-        rows.append(Row(name, _cells(tally.slice(unit_id), hide)))
+        rows.append(Row(name, _cells(slices[unit_id], hide)))
     return sorted(rows, key=lambda r: r.label)
 
 
@@ -767,9 +784,12 @@ def council_report(session: Session, tenant: Tenant, period: Period) -> Report:
     )
 
 
-def consortium_report(session: Session, consortium: Consortium, period: Period) -> Report:
+def consortium_report(
+    session: Session, consortium: Consortium, period: Period, *, unit_rows: bool = True
+) -> Report:
     """The consortium's indicators: each member council counted in its own scope, then added
-    up; unit and council rows hide counts between 1 and 4."""
+    up; unit and council rows hide counts between 1 and 4. Without ``unit_rows`` (a report
+    that shows the councils only) the units' rows are left empty."""
     on = period.reference(today())
     members = sorted(consortium.members, key=lambda t: t.name)
     tallies: dict[int, Tally] = {}
@@ -789,7 +809,7 @@ def consortium_report(session: Session, consortium: Consortium, period: Period) 
         period,
         on,
         _cells(total.slice(), False),
-        _unit_rows(total, units, hide=True, with_host=True),
+        _unit_rows(total, units, hide=True, with_host=True) if unit_rows else [],
         [Row(m.name, _cells(tallies[m.id].slice(), True)) for m in members],
         suppressed=True,
     )
