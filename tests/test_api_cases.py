@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from teia.applications.storage import current_storage
 from teia.audit.models import AuditEvent
 from teia.cases import plans, referrals, services, sharing
 from teia.cases.models import (
@@ -33,8 +34,8 @@ from teia.groups.models import Vignette
 from teia.people.models import Person, Relationship
 from teia.people.services import add_member, new_household
 from teia.practices.models import Practice, PracticeStatus
-from teia.reports.models import ReportRun
-from teia.tenants.models import Tenant
+from teia.reports.models import ReportRun, RunStatus
+from teia.tenants.models import Consortium, Tenant
 from tests import groups_factories
 from tests.case_factories import Mourao, person
 from tests.conftest import csrf_token
@@ -539,14 +540,28 @@ def _group_values(app: Flask) -> dict[str, int]:
         )
         db.session.add(vignette)
         start = today().replace(day=1)
-        run = ReportRun(
-            kind="council_monthly",
-            council_id=mourao,
-            period_start=start,
-            period_end=start,
-            params_hash="0" * 64,
+        cimac = db.session.scalar(select(Consortium.id).where(Consortium.slug == "cimac"))
+        run, consortium_run = (
+            ReportRun(
+                kind=kind,
+                council_id=council_id,
+                consortium_id=consortium_id,
+                period_start=start,
+                period_end=start,
+                params_hash="0" * 64,
+                status=RunStatus.DONE,
+            )
+            for kind, council_id, consortium_id in (
+                ("council_monthly", mourao, None),
+                ("consortium_monthly", None, cimac),
+            )
         )
-        db.session.add(run)
+        db.session.add_all([run, consortium_run])
+        db.session.flush()
+        for built in (run, consortium_run):  # a file to download, as the worker stores it
+            key = f"reports/{built.id}/csv"
+            current_storage().put(key, b"\xef\xbb\xbfa;b\r\n", "text/csv; charset=utf-8")
+            built.files = {"csv": {"key": key, "size": 9, "sha256": "0" * 64}}
         practice = db.session.scalar(
             select(Practice.id).where(Practice.status == PracticeStatus.PUBLISHED).limit(1)
         )
@@ -557,6 +572,9 @@ def _group_values(app: Flask) -> dict[str, int]:
             "vignette_id": vignette.id,
             "practice_id": practice,
             "run_id": run.id,
+            "consortium": "cimac",
+            "consortium_run_id": consortium_run.id,
+            "fmt": "csv",
         }
 
 
@@ -568,9 +586,13 @@ def test_every_get_route_answers_what_the_document_says(app: Flask, api, data: C
     values |= application_values(app)  # an application with a delivered document
     values |= _group_values(app)  # a group the admin sits in with a vignette; a practice; a run
     admin, partner = api("coordenacao@mourao.demo"), api("ipss@mourao.demo")
+    coordinator = api("coordenacao@cimac.demo")  # a consortium's routes
     routes = [r for r in api_rules(app) if "GET" in r.methods]
     assert len(routes) >= 10
     for rule in routes:
-        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m[1]]), rule.rule)
-        assert admin("GET", path).status_code == 200, path  # and validated by Api
+        consortium = "<consortium>" in rule.rule
+        given = values | ({"run_id": values["consortium_run_id"]} if consortium else {})
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m, given=given: str(given[m[1]]), rule.rule)
+        reader = coordinator if consortium else admin
+        assert reader("GET", path).status_code == 200, path  # and validated by Api
         partner("GET", path)  # 200, 403 or 404: each validated against the document

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 
 from teia.accounts.models import Invitation, Role, User
 from teia.audit.models import AuditEvent
@@ -146,6 +146,8 @@ def test_tenant_optional_rows_split_platform_and_tenant(app: Flask) -> None:
         db.session.flush()
         tests = AuditEvent.action.like("test.%")
         assert set(db.session.scalars(select(AuditEvent.action).where(tests))) == {"test.platform"}
+        counted = select(func.count(case((and_(tests, AuditEvent.id > 0), 1))))
+        assert db.session.scalar(counted) == 1
         with tenant_scope(mourao):
             assert set(db.session.scalars(select(AuditEvent.action).where(tests))) == {
                 "test.mourao"
@@ -176,6 +178,12 @@ def test_aggregates_of_columns_only_count_the_tenant_in_scope(app: Flask, two_co
                     select(func.count(func.distinct(Invitation.email)))
                 ),
                 "grouped": sum(n for _, n in db.session.execute(by_role)),
+                "count(case and)": db.session.scalar(
+                    select(func.count(case((and_(Invitation.email != "", Invitation.id > 0), 1))))
+                ),
+                "count(case or)": db.session.scalar(
+                    select(func.count(case((or_(Invitation.email == "", Invitation.id > 0), 1))))
+                ),
                 "subquery": db.session.scalar(select(func.count()).select_from(inner)),
                 "cte": db.session.scalar(select(func.count()).select_from(cte)),
                 "exists": db.session.scalar(
@@ -191,6 +199,8 @@ def test_aggregates_of_columns_only_count_the_tenant_in_scope(app: Flask, two_co
             "count(column)": mine,
             "count(distinct)": mine,
             "grouped": mine,
+            "count(case and)": mine,
+            "count(case or)": mine,
             "subquery": mine,
             "cte": mine,
             "exists": 0,

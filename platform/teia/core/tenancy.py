@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any, ClassVar
 
-from sqlalchemy import Engine, ForeignKey, Table, event
+from sqlalchemy import Engine, ForeignKey, Select, Table, event
 from sqlalchemy.orm import (
     Mapped,
     ORMExecuteState,
@@ -113,12 +113,35 @@ def _add_tenant_criteria(state: ORMExecuteState) -> None:
                 TenantScoped, lambda cls: cls.tenant_id.is_(None), include_aliases=True
             )
         )
+        if state.is_select:
+            state.statement = _filter_inferred_froms(state.statement, None)
         return
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
         )
     )
+    if state.is_select:
+        state.statement = _filter_inferred_froms(state.statement, tenant_id)
+
+
+def _filter_inferred_froms(statement: Any, tenant_id: int | None) -> Any:
+    """Filter the tenant-owned tables a SELECT takes straight from its columns.
+
+    The loader criteria reach the entities the ORM recognises; an aggregate of an ``and_()``
+    or ``or_()`` (``count(CASE WHEN a AND b …)``) loses that annotation, so its inferred FROM
+    would go unfiltered. Adding the condition again for a table already filtered is harmless.
+    """
+    if not isinstance(statement, Select):
+        return statement  # a UNION: left to the loader criteria
+    tables = _tenant_table_names()
+    for from_ in statement.get_final_froms():
+        if isinstance(from_, Table) and from_.name in tables:
+            column = from_.c.tenant_id
+            statement = statement.where(
+                column.is_(None) if tenant_id is None else column == tenant_id
+            )
+    return statement
 
 
 def _required_tables_in(state: ORMExecuteState) -> set[str]:
@@ -137,16 +160,22 @@ def _required_tables_in(state: ORMExecuteState) -> set[str]:
 
 
 @cache
-def _required_tables() -> frozenset[str]:
-    found: set[str] = set()
+def _tenant_table_names() -> dict[str, bool]:
+    """Every tenant-owned table, and whether its rows may belong to the platform instead."""
+    found: dict[str, bool] = {}
     pending: list[type] = [TenantScoped]
     while pending:
         cls = pending.pop()
         pending.extend(cls.__subclasses__())
         table = getattr(cls, "__table__", None)
-        if table is not None and not cls.tenant_optional:  # type: ignore[attr-defined]
-            found.add(table.name)
-    return frozenset(found)
+        if table is not None:
+            found[table.name] = cls.tenant_optional  # type: ignore[attr-defined]
+    return found
+
+
+@cache
+def _required_tables() -> frozenset[str]:
+    return frozenset(name for name, optional in _tenant_table_names().items() if not optional)
 
 
 @event.listens_for(TenantScoped, "init", propagate=True)
