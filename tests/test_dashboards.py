@@ -4,7 +4,7 @@ linked to the list behind it, shown only to the staff who may see them."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from html import escape
 
 from flask import Flask
@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from teia.core.db import db
 from teia.core.tenancy import tenant_scope
+from teia.reports.consortium import consortium_report
 from teia.reports.council import council_report
+from teia.reports.models import ReportRun, RunStatus
 from teia.tenants.models import Consortium
 from tests import case_factories as cf
 
@@ -84,3 +86,37 @@ def test_consortium_dashboard_has_a_column_per_council(app: Flask, as_user) -> N
     assert header in html
     assert 'href="/c/cimac/dashboard"' in html
     assert as_user("coordenacao@mourao.demo").get("/c/cimac/dashboard").status_code == 404
+
+
+def test_consortium_dashboard_shows_the_built_report_of_the_period(app: Flask, as_user) -> None:  # type: ignore[no-untyped-def]
+    """Counting every member is what a consortium's report run already did: the dashboard of
+    that exact period shows the run's figures, says so, and can count again on request."""
+    with app.app_context():
+        cimac = db.session.scalar(select(Consortium.id).where(Consortium.slug == "cimac"))
+        assert cimac is not None
+        built = consortium_report(db.session, cimac, START, END).to_json()
+        built["sections"][0]["tables"][0]["title"] = "Quadro do relatório guardado"
+        db.session.add(
+            ReportRun(
+                kind="consortium_monthly",
+                consortium_id=cimac,
+                period_start=START,
+                period_end=END,
+                params_hash="0" * 64,
+                status=RunStatus.DONE,
+                figures=built,
+                finished_at=datetime(2019, 4, 1, 5, 0, tzinfo=UTC).replace(tzinfo=None),
+            )
+        )
+        db.session.commit()
+    coordinator = as_user("coordenacao@cimac.demo")
+    query = f"start={START.isoformat()}&end={END.isoformat()}"
+    page = coordinator.get(f"/c/cimac/dashboard?{query}")
+    assert page.status_code == 200
+    assert "Quadro do relatório guardado" in page.text
+    assert "01/04/2019 06:00" in page.text  # Lisbon summer time
+    recount = coordinator.get(f"/c/cimac/dashboard?{query}&fresh=1")
+    assert "Quadro do relatório guardado" not in recount.text
+    assert 'id="figures-from-run"' not in recount.text
+    other = coordinator.get("/c/cimac/dashboard?year=2019")  # another period: counted live
+    assert "Quadro do relatório guardado" not in other.text

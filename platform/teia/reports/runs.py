@@ -204,3 +204,22 @@ def consortium_runs(session: Session, consortium_id: int, limit: int = 50) -> li
             .limit(limit)
         )
     )
+
+
+def built_consortium_report(
+    session: Session, consortium_id: int, start: date, end: date
+) -> ReportRun | None:
+    """The latest finished consortium report of exactly this period (the monthly run, or one
+    asked for), whose figures a dashboard can show instead of counting every member again."""
+    return session.scalars(
+        select(ReportRun)
+        .where(
+            ReportRun.consortium_id == consortium_id,
+            ReportRun.kind == "consortium_monthly",
+            ReportRun.status == RunStatus.DONE,
+            ReportRun.period_start == start,
+            ReportRun.period_end == end,
+        )
+        .order_by(ReportRun.finished_at.desc(), ReportRun.id.desc())
+        .limit(1)
+    ).first()
