@@ -17,11 +17,11 @@ from teia.core.api import ApiModel, UtcDateTime, api_blueprint, json_body, rejec
 from teia.core.clock import today
 from teia.core.db import db
 from teia.core.openapi import documented
-from teia.core.scope import current_consortium, current_roles, current_tenant
+from teia.core.scope import current_consortium, current_roles
 from teia.reports import runs
 from teia.reports.definitions import DEFINITIONS, MEDIA_TYPES, ReportError, ScopeKind
 from teia.reports.models import ReportRun, RunStatus
-from teia.reports.views import COUNCIL_ROLES, file_response
+from teia.reports.views import file_response, reporting_council_id
 
 bp = api_blueprint("reports_api", __name__)
 
@@ -62,14 +62,6 @@ class ReportRunOut(ApiModel):
     finished_at: UtcDateTime | None
     files: dict[str, FileOut]
     figures: dict[str, Any] | None
-
-
-def _council_id() -> int:
-    tenant = current_tenant()
-    assert tenant is not None
-    if not current_roles() & COUNCIL_ROLES:
-        abort(404)
-    return tenant.id
 
 
 def _consortium_id() -> int:
@@ -159,7 +151,7 @@ _FILE = (
     scope="reports:read",
 )
 def council_request():  # type: ignore[no-untyped-def]
-    return _request(ScopeKind.COUNCIL, _council_id(), "reports_api.run")
+    return _request(ScopeKind.COUNCIL, reporting_council_id(), "reports_api.run")
 
 
 @bp.get("/t/<tenant>/reports/<int:run_id>")
@@ -170,7 +162,7 @@ def council_request():  # type: ignore[no-untyped-def]
     scope="reports:read",
 )
 def run(run_id: int):  # type: ignore[no-untyped-def]
-    return _out(runs.council_run(db.session, _council_id(), run_id))
+    return _out(runs.council_run(db.session, reporting_council_id(), run_id))
 
 
 @bp.get("/t/<tenant>/reports/<int:run_id>/files/<fmt>")
@@ -181,7 +173,7 @@ def run(run_id: int):  # type: ignore[no-untyped-def]
     scope="reports:read",
 )
 def council_file(run_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return file_response(runs.council_run(db.session, _council_id(), run_id), fmt)
+    return file_response(runs.council_run(db.session, reporting_council_id(), run_id), fmt)
 
 
 # --- a consortium's runs (its coordinators) ------------------------------------------------

@@ -32,8 +32,8 @@ from teia.regulations.rules import describe
 from teia.reports.council import money, period_text
 from teia.reports.figures import SUPPRESSED, Cell, Chart, Report, Section, Series, Table
 from teia.reports.measures import AGE_BANDS, STATES, UNKNOWN, CouncilMeasures, measure
-from teia.reports.stats import SMALL, median
-from teia.reports.suppression import Sum, hidden_with_parts, suppress
+from teia.reports.stats import median
+from teia.reports.suppression import SMALL, Sum, hidden_with_parts, suppress
 from teia.shelter import indicators as shelter
 from teia.tenants.models import Consortium, Tenant
 

@@ -30,7 +30,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, distinct, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from teia.accounts.models import Membership, Role, User
 from teia.applications.models import (
@@ -53,7 +53,7 @@ from teia.cases.models import (
 from teia.core.clock import today
 from teia.people.models import Household, HouseholdMember, Person
 from teia.reports.stats import day_of
-from teia.shelter.indicators import READMISSION_DAYS, days_between
+from teia.shelter.indicators import days_between, readmitted
 from teia.shelter.models import Allocation, AllocationStatus, ShelterPlace, ShelterUnit, Stay
 from teia.tenants.models import Organization, Tenant
 
@@ -359,16 +359,7 @@ def _shelter(session: Session, tenant: Tenant, m: CouncilMeasures) -> None:
     admitted = and_(Stay.admitted_on >= start, Stay.admitted_on <= end)
     ended = and_(Stay.ended_on >= start, Stay.ended_on <= end)
     active = and_(Stay.admitted_on <= ref, or_(Stay.ended_on.is_(None), Stay.ended_on > ref))
-    earlier = aliased(Stay)
-    readmission = (
-        select(earlier.id)
-        .where(
-            earlier.id == Stay.previous_stay_id,
-            earlier.ended_on.is_not(None),
-            days_between(Stay.admitted_on, earlier.ended_on) <= READMISSION_DAYS,
-        )
-        .exists()
-    )
+    readmission = readmitted()
     row = session.execute(
         select(
             _n(in_care),

@@ -14,8 +14,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from teia.reports.figures import SUPPRESSED, Cell
-
-SMALL = range(1, 5)  # fewer than 5 people: hidden in a consortium's view
+from teia.reports.suppression import SMALL
 
 
 class day_of(FunctionElement[date]):

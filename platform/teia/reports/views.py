@@ -29,7 +29,8 @@ COUNCIL_ROLES = frozenset(
 )
 
 
-def _council_id() -> int:
+def reporting_council_id() -> int:
+    """The council in scope, when the user is on its staff (404 otherwise: partners, clients)."""
     tenant = current_tenant()
     assert tenant is not None
     if not current_roles() & COUNCIL_ROLES:
@@ -112,7 +113,7 @@ def file_response(run: ReportRun | None, fmt: str) -> Response:
 @bp.route("/t/<tenant>/reports", methods=["GET", "POST"])
 @login_required
 def council_index():  # type: ignore[no-untyped-def]
-    council_id = _council_id()
+    council_id = reporting_council_id()
     listed = runs.council_runs(db.session, council_id)
     return _request(ScopeKind.COUNCIL, council_id, listed, "council")
 
@@ -120,19 +121,19 @@ def council_index():  # type: ignore[no-untyped-def]
 @bp.get("/t/<tenant>/reports/<int:run_id>")
 @login_required
 def council_run(run_id: int):  # type: ignore[no-untyped-def]
-    return _page(runs.council_run(db.session, _council_id(), run_id), "council")
+    return _page(runs.council_run(db.session, reporting_council_id(), run_id), "council")
 
 
 @bp.get("/t/<tenant>/reports/<int:run_id>/status")
 @login_required
 def council_status(run_id: int):  # type: ignore[no-untyped-def]
-    return _status(runs.council_run(db.session, _council_id(), run_id))
+    return _status(runs.council_run(db.session, reporting_council_id(), run_id))
 
 
 @bp.get("/t/<tenant>/reports/<int:run_id>/file/<fmt>")
 @login_required
 def council_download(run_id: int, fmt: str):  # type: ignore[no-untyped-def]
-    return file_response(runs.council_run(db.session, _council_id(), run_id), fmt)
+    return file_response(runs.council_run(db.session, reporting_council_id(), run_id), fmt)
 
 
 # --- a consortium's reports (its coordinators) -------------------------------------------------

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
+    Exists,
     Integer,
     and_,
     case,
@@ -43,6 +44,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from teia.core.clock import today
 from teia.core.db import utcnow
 from teia.core.tenancy import tenant_scope
+from teia.reports.suppression import SMALL
 from teia.shelter.labels import BLOCKER_KIND, RISK
 from teia.shelter.models import (
     OPEN_PROFILE_STATUSES,
@@ -68,7 +70,6 @@ from teia.tenants.models import Consortium, Tenant
 HEARD_WINDOW_DAYS = 90  # "heard in the last 90 days", "outings in the last 90 days"
 READMISSION_DAYS = 365  # a re-admission within 12 months of the earlier discharge
 DISCHARGE_STEPS_REQUIRED = (1, 2, 3, 4)  # the steps before leaving; step 5 comes after
-SMALL = range(1, 5)  # counts hidden as "<5" in the consortium's unit and council rows
 
 
 class days_between(FunctionElement[int]):
@@ -83,6 +84,20 @@ class days_between(FunctionElement[int]):
 def _days_between(element: days_between, compiler: Any, **kw: Any) -> str:
     later, earlier = list(element.clauses)
     return f"({compiler.process(later, **kw)} - {compiler.process(earlier, **kw)})"
+
+
+def readmitted() -> Exists:
+    """A stay that began at most :data:`READMISSION_DAYS` after the end of the one before."""
+    earlier = aliased(Stay)
+    return (
+        select(earlier.id)
+        .where(
+            earlier.id == Stay.previous_stay_id,
+            earlier.ended_on.is_not(None),
+            days_between(Stay.admitted_on, earlier.ended_on) <= READMISSION_DAYS,
+        )
+        .exists()
+    )
 
 
 @compiles(days_between, "sqlite")
@@ -210,16 +225,7 @@ def _council_tally(session: Session, period: Period, on: date, consortium_id: in
         .where(DischargeStep.stay_id == Stay.id, DischargeStep.step.in_(DISCHARGE_STEPS_REQUIRED))
         .scalar_subquery()
     )
-    earlier = aliased(Stay)
-    readmission = (
-        select(earlier.id)
-        .where(
-            earlier.id == Stay.previous_stay_id,
-            earlier.ended_on.is_not(None),
-            days_between(Stay.admitted_on, earlier.ended_on) <= READMISSION_DAYS,
-        )
-        .exists()
-    )
+    readmission = readmitted()
     tally = Tally()
     stays = session.execute(
         select(
