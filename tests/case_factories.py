@@ -91,3 +91,21 @@ def close(case: Case, on: date, reason: str = "Objetivos do plano atingidos.") -
 
 def at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour))
+
+
+def alandroal() -> Tenant:
+    """A council that is not loaded from ``tenants/`` and belongs to no consortium (unsaved)."""
+    return Tenant(
+        slug="alandroal",
+        name="Alandroal",
+        official_name="Município de Alandroal",
+        country="PT",
+        locale="pt_PT",
+        official_code="0701",
+        district="Évora",
+        region="Alentejo Central",
+        timezone="Europe/Lisbon",
+        municipal_holiday="01-01",
+        municipal_holiday_name="Feriado",
+        source_hash="test",
+    )

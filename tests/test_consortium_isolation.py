@@ -19,7 +19,8 @@ from teia.core.db import db
 from teia.core.security import hash_password
 from teia.shelter import allocation
 from teia.shelter.models import Allocation, AllocationStatus
-from teia.tenants.models import Consortium, Organization, Tenant
+from teia.tenants.models import Consortium, Organization
+from tests import case_factories as cf
 from tests import shelter_factories as sf
 from tests.conftest import DEMO_PASSWORD, csrf_token
 
@@ -51,20 +52,7 @@ class Other:
 
 
 def _other_consortium() -> Other:
-    council = Tenant(
-        slug="alandroal",
-        name="Alandroal",
-        official_name="Município de Alandroal",
-        country="PT",
-        locale="pt_PT",
-        official_code="0701",
-        district="Évora",
-        region="Alentejo Central",
-        timezone="Europe/Lisbon",
-        municipal_holiday="01-01",
-        municipal_holiday_name="Feriado",
-        source_hash="test",
-    )
+    council = cf.alandroal()
     consortium = Consortium(
         slug="cim-teste",
         name="CIM Teste",

@@ -30,6 +30,7 @@ from teia.reports.consortium import CONCEALED, consortium_report
 from teia.reports.figures import SUPPRESSED, Report, Table
 from teia.tenants.models import Organization, Tenant
 from teia.tenants.services import council_organization_slug
+from tests import case_factories as cf
 from tests import report_factories as rf
 from tests import shelter_factories as sf
 from tests.conftest import DEMO_PASSWORD, csrf_token
@@ -316,20 +317,7 @@ def _people_outside(w: sf.Cimac) -> None:
     """A user with no membership at all, and the admin of a council that is in no
     consortium."""
     outsider = User(email=OUTSIDER, name="Ninguém", password_hash=hash_password(DEMO_PASSWORD))
-    council = Tenant(
-        slug="alandroal",
-        name="Alandroal",
-        official_name="Município de Alandroal",
-        country="PT",
-        locale="pt_PT",
-        official_code="0701",
-        district="Évora",
-        region="Alentejo Central",
-        timezone="Europe/Lisbon",
-        municipal_holiday="01-01",
-        municipal_holiday_name="Feriado",
-        source_hash="test",
-    )
+    council = cf.alandroal()
     db.session.add_all([outsider, council])
     db.session.flush()
     org = db.session.scalar(

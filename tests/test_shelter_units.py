@@ -30,6 +30,7 @@ from teia.shelter.models import (
     ShelterUnit,
 )
 from teia.tenants.models import Consortium, Organization, Tenant
+from tests import case_factories as cf
 from tests.conftest import csrf_token
 from tests.shelter_factories import Cimac, offer, profile, staff_user, unit
 
@@ -330,20 +331,7 @@ def test_pools_and_quotas_per_place_and_for_the_whole_unit(
 
     # a quota for a council outside the consortium is refused, and nothing changes
     with app.app_context():
-        outsider = Tenant(
-            slug="alandroal",
-            name="Alandroal",
-            official_name="Município de Alandroal",
-            country="PT",
-            locale="pt_PT",
-            official_code="0701",
-            district="Évora",
-            region="Alentejo Central",
-            timezone="Europe/Lisbon",
-            municipal_holiday="01-01",
-            municipal_holiday_name="Feriado",
-            source_hash="x",
-        )
+        outsider = cf.alandroal()
         db.session.add(outsider)
         db.session.commit()
         outsider_id = outsider.id
